@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The driver behind the public rotate functions: argument checks, then the loop over
+/// tokens (coefficients fetched once per token) and heads (one kernel call per head).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+#include "../angles.hpp"
+#include "../config.hpp"
+#include "../element_type.hpp"
+#include "../error.hpp"
+#include "../pairing.hpp"
+#include "../positions.hpp"
+#include "../table.hpp"
+#include "../view.hpp"
+#include "kernels.hpp"
+#include "scratch.hpp"
+
+namespace rotary {
+namespace detail {
+
+/// Angle sources the kernels accept: a cos_sin_view, or on_the_fly_angles. A cos_sin_table
+/// is passed as its view.
+template <class C>
+cos_sin_view<const C> angle_source(const cos_sin_table<C>& table) {
+  return table.view();
+}
+template <class C>
+const cos_sin_view<const C>& angle_source(const cos_sin_view<const C>& view) {
+  return view;
+}
+template <class C>
+const on_the_fly_angles<C>& angle_source(const on_the_fly_angles<C>& angles) {
+  return angles;
+}
+
+template <class A, class = void>
+struct is_angle_source : std::false_type {};
+template <class A>
+struct is_angle_source<A, std::void_t<decltype(angle_source(std::declval<const A&>()))>>
+    : std::true_type {};
+
+/// Address range [lo, hi) of the elements a [tokens][heads][head_dim] view touches.
+template <class T>
+std::pair<const void*, const void*> address_span(const tensor_view<T, 3>& v) {
+  std::ptrdiff_t lo = 0, hi = 0;
+  for (std::size_t r = 0; r < 3; ++r) {
+    const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);
+    (reach < 0 ? lo : hi) += reach;
+  }
+  const auto* base = reinterpret_cast<const char*>(v.data());
+  return {base + lo * static_cast<std::ptrdiff_t>(sizeof(T)),
+          base + (hi + 1) * static_cast<std::ptrdiff_t>(sizeof(T))};
+}
+
+/// Checks one [tokens][heads][head_dim] view; `name` is the parameter's name.
+template <class T>
+void check_view(const char* function, const char* name, const tensor_view<T, 3>& v) {
+  static_check_element_type<T>();
+  ROTARY_CHECK(v.extent(0) >= 0, function, ": ", name, " num_tokens must be >= 0, got ",
+               v.extent(0));
+  ROTARY_CHECK(v.extent(1) >= 0, function, ": ", name, " num_heads must be >= 0, got ",
+               v.extent(1));
+  const std::ptrdiff_t head_dim = v.extent(2);
+  ROTARY_CHECK(head_dim > 0 && head_dim % 2 == 0, function, ": ", name,
+               " head_dim must be even and > 0, got ", head_dim);
+  ROTARY_CHECK(v.stride(2) == 1, function, ": ", name,
+               " head_dim stride must be 1 (contiguous heads), got ", v.stride(2));
+  for (std::size_t r = 0; r < 2; ++r) {
+    ROTARY_CHECK(v.extent(r) <= 1 || v.stride(r) >= head_dim || v.stride(r) <= -head_dim,
+                 function, ": ", name, (r == 0 ? " token" : " head"), " stride ", v.stride(r),
+                 " is smaller than head_dim = ", head_dim, ", so rows would overlap");
+  }
+  ROTARY_CHECK(v.data() != nullptr || v.size() == 0, function, ": ", name,
+               " data must not be null for a non-empty view (", v.extent(0), " x ",
+               v.extent(1), " x ", v.extent(2), ")");
+}
+
+/// Everything a rotation needs, checked once; rotate_tokens() runs a range of tokens.
+template <class T, class Source>
+struct rotation_job {
+  tensor_view<const T, 3> in;
+  tensor_view<T, 3> out;
+  const Source& source;
+  const positions& pos;
+  std::ptrdiff_t rotary_offset;
+};
+
+template <class T, class Source>
+void check_job(const char* function, const rotation_job<T, Source>& job) {
+  check_view(function, "in", job.in);
+  check_view(function, "out", job.out);
+  for (std::size_t r = 0; r < 3; ++r) {
+    ROTARY_CHECK(job.in.extent(r) == job.out.extent(r), function, ": in and out extents differ",
+                 " in dimension ", r, ": ", job.in.extent(r), " vs ", job.out.extent(r));
+  }
+  const bool same = job.in.data() == job.out.data() && job.in.strides() == job.out.strides();
+  if (!same && job.in.size() > 0) {
+    const auto a = address_span(job.in);
+    const auto b = address_span(job.out);
+    const bool disjoint = std::less_equal<>()(a.second, b.first) ||
+                          std::less_equal<>()(b.second, a.first);
+    ROTARY_CHECK(disjoint, function,
+                 ": in and out must be the same view (in place) or disjoint, but they overlap");
+  }
+  const std::ptrdiff_t rotary_dim = job.source.rotary_dim();
+  const std::ptrdiff_t head_dim = job.in.extent(2);
+  ROTARY_CHECK(job.rotary_offset >= 0, function, ": rotary_offset must be >= 0, got ",
+               job.rotary_offset);
+  ROTARY_CHECK(job.rotary_offset + rotary_dim <= head_dim, function,
+               ": rotary_offset + rotary_dim must be <= head_dim, got ", job.rotary_offset,
+               " + ", rotary_dim, " > ", head_dim);
+  const auto [lo, hi] = job.pos.validate(function, job.in.extent(0));
+  if (job.in.extent(0) > 0) job.source.check_position_range(function, lo, hi);
+}
+
+ROTARY_ISA_NAMESPACE_BEGIN
+
+/// Rotates tokens [begin, end) of a checked job.
+template <pairing P, bool Transpose, class T, class Source>
+void rotate_tokens(const rotation_job<T, Source>& job, std::ptrdiff_t begin,
+                   std::ptrdiff_t end) {
+  using C = compute_type_t<T>;
+  static_assert(std::is_same_v<C, std::remove_const_t<T>>,
+                "rotate: element types other than the compute type are not supported yet");
+  const std::ptrdiff_t rotary_dim = job.source.rotary_dim();
+  const std::ptrdiff_t half = rotary_dim / 2;
+  const std::ptrdiff_t head_dim = job.in.extent(2);
+  const std::ptrdiff_t num_heads = job.in.extent(1);
+  const std::ptrdiff_t offset = job.rotary_offset;
+  const bool copy_rest = job.in.data() != job.out.data() && rotary_dim < head_dim;
+
+  // scratch: [cos h | sin h] from an on-the-fly source, then [cos_dup rd | sin_signed rd].
+  scratch_buffer<C> scratch(3 * static_cast<std::size_t>(rotary_dim));
+  C* computed = scratch.data();
+  C* cos_dup = computed + rotary_dim;
+  C* sin_signed = cos_dup + rotary_dim;
+
+  job.pos.for_each(begin, end, [&](std::ptrdiff_t t, std::int64_t m) {
+    const C* cos = nullptr;
+    const C* sin = nullptr;
+    job.source.coefficients(m, computed, cos, sin);
+    if constexpr (P == pairing::interleaved) {
+      expand_interleaved<Transpose>(cos, sin, half, cos_dup, sin_signed);
+    }
+    const T* in_token = job.in.data() + t * job.in.stride(0);
+    T* out_token = job.out.data() + t * job.out.stride(0);
+    for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
+      const T* x = in_token + h * job.in.stride(1);
+      T* y = out_token + h * job.out.stride(1);
+      if constexpr (P == pairing::interleaved) {
+        rotate_interleaved_pairs(x + offset, y + offset, cos_dup, sin_signed, rotary_dim);
+      } else {
+        rotate_half_pairs<Transpose>(x + offset, y + offset, cos, sin, half);
+      }
+      if (copy_rest) {
+        std::copy(x, x + offset, y);
+        std::copy(x + offset + rotary_dim, x + head_dim, y + offset + rotary_dim);
+      }
+    }
+  });
+}
+
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+}  // namespace rotary

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The rotation frequencies theta_i of RoPE.
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "error.hpp"
+
+namespace rotary {
+
+/// Default base of RoFormer eq. (15).
+inline constexpr double default_base = 10000.0;
+
+namespace detail {
+
+inline void check_rotary_dim(const char* function, std::ptrdiff_t rotary_dim) {
+  ROTARY_CHECK(rotary_dim > 0, function, ": rotary_dim must be positive, got ", rotary_dim);
+  ROTARY_CHECK(rotary_dim % 2 == 0, function, ": rotary_dim must be even, got ", rotary_dim);
+}
+
+inline void check_base(const char* function, double base) {
+  // NOTE: -ffast-math lets the compiler assume finite values and drop the isfinite test.
+  ROTARY_CHECK(std::isfinite(base) && base > 0.0, function,
+               ": base must be finite and > 0, got ", base);
+}
+
+inline void check_frequencies(const char* function, const std::vector<double>& theta) {
+  ROTARY_CHECK(!theta.empty(), function, ": frequencies must not be empty");
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    ROTARY_CHECK(std::isfinite(theta[i]), function, ": frequencies[", i,
+                 "] must be finite, got ", theta[i]);
+  }
+}
+
+}  // namespace detail
+
+/// theta_i = base^(-2i / rotary_dim), i in [0, rotary_dim/2), computed in double.
+/// RoFormer eq. (15) (0-based). The exponent runs over the rotated dimensions only, as in
+/// HF transformers' partial_rotary_factor and ggml's n_dims.
+/// Throws rotary::invalid_argument for an odd or non-positive rotary_dim or a base that
+/// is not finite and positive.
+inline std::vector<double> rope_frequencies(std::ptrdiff_t rotary_dim,
+                                            double base = default_base) {
+  detail::check_rotary_dim("rope_frequencies", rotary_dim);
+  detail::check_base("rope_frequencies", base);
+  const std::size_t half = static_cast<std::size_t>(rotary_dim / 2);
+  std::vector<double> theta(half);
+  for (std::size_t i = 0; i < half; ++i) {
+    // NOTE: pow(base, -2i/d) and not 1/pow(base, 2i/d) nor exp(-2i/d * log(base)):
+    // one correctly-rounded-ish libm call, no extra rounding of a division.
+    theta[i] = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(rotary_dim));
+  }
+  return theta;
+}
+
+}  // namespace rotary

@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// rotary: header-only Rotary Position Embedding (RoPE) kernels.
+/// Su et al., "RoFormer: Enhanced Transformer with Rotary Position Embedding",
+/// arXiv:2104.09864. Everything that needs only the standard library.
+
+#include "version.hpp"
+#include "config.hpp"
+#include "error.hpp"
+#include "element_type.hpp"
+#include "pairing.hpp"
+#include "view.hpp"
+#include "frequencies.hpp"
+#include "angles.hpp"
+#include "table.hpp"
+#include "positions.hpp"
+#include "rotate.hpp"
+#include "reference.hpp"

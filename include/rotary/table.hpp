@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// Precomputed cos/sin tables: cos_sin_table (owning, growable) and cos_sin_view
+/// (read-only view over a table or over the caller's own cache).
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "angles.hpp"
+#include "error.hpp"
+#include "frequencies.hpp"
+
+namespace rotary {
+
+/// Read-only view of a cos/sin table: for position m (a row) and pair i < rotary_dim/2,
+///   cos(m theta_i) = cos_data[m * row_stride + i],  sin(m theta_i) = sin_data[m * row_stride + i].
+/// Layouts of common caches, all [rows][rotary_dim] row-major:
+///   - rotary's own table and vLLM's cos_sin_cache: each row is [cos_0..cos_{h-1} | sin_0..sin_{h-1}]
+///     -> cos_sin_view(cache, cache + h, rows, rotary_dim, rotary_dim)   (h = rotary_dim/2);
+///   - HF transformers' cos and sin caches (emb = cat(freqs, freqs), so each half repeats)
+///     -> cos_sin_view(cos, sin, rows, rotary_dim, rotary_dim): only the first half is read.
+template <class C>
+class cos_sin_view {
+  static_assert(std::is_same_v<C, const float> || std::is_same_v<C, const double>,
+                "cos_sin_view: C must be const float or const double");
+
+ public:
+  using value_type = std::remove_const_t<C>;
+
+  cos_sin_view() = default;
+
+  /// Throws rotary::invalid_argument for an odd or non-positive rotary_dim, negative rows,
+  /// a row_stride smaller than rotary_dim/2, or null data with rows > 0.
+  cos_sin_view(C* cos_data, C* sin_data, std::ptrdiff_t rows, std::ptrdiff_t rotary_dim,
+               std::ptrdiff_t row_stride)
+      : cos_(cos_data), sin_(sin_data), rows_(rows), half_(rotary_dim / 2), stride_(row_stride) {
+    detail::check_rotary_dim("cos_sin_view", rotary_dim);
+    ROTARY_CHECK(rows >= 0, "cos_sin_view: rows must be >= 0, got ", rows);
+    ROTARY_CHECK(row_stride >= half_, "cos_sin_view: row_stride must be >= rotary_dim/2 = ",
+                 half_, ", got ", row_stride);
+    ROTARY_CHECK(rows == 0 || (cos_data != nullptr && sin_data != nullptr),
+                 "cos_sin_view: cos and sin data must not be null when rows = ", rows);
+  }
+
+  std::ptrdiff_t rows() const noexcept { return rows_; }
+  std::ptrdiff_t rotary_dim() const noexcept { return 2 * half_; }
+  std::ptrdiff_t row_stride() const noexcept { return stride_; }
+  C* cos_row(std::int64_t m) const noexcept { return cos_ + m * stride_; }
+  C* sin_row(std::int64_t m) const noexcept { return sin_ + m * stride_; }
+
+  /// Throws rotary::out_of_range unless 0 <= min_position and max_position < rows().
+  void check_position_range(const char* function, std::int64_t min_position,
+                            std::int64_t max_position) const {
+    ROTARY_CHECK_RANGE(min_position >= 0, function, ": position must be >= 0, got ",
+                       min_position);
+    ROTARY_CHECK_RANGE(max_position < rows_, function, ": position ", max_position,
+                       " is past the end of the cos/sin table (rows = ", rows_, ")");
+  }
+
+  void coefficients(std::int64_t m, value_type*, C*& cos, C*& sin) const noexcept {
+    cos = cos_row(m);
+    sin = sin_row(m);
+  }
+
+  static constexpr bool needs_scratch = false;
+
+ private:
+  C* cos_ = nullptr;
+  C* sin_ = nullptr;
+  std::ptrdiff_t rows_ = 0;
+  std::ptrdiff_t half_ = 0;
+  std::ptrdiff_t stride_ = 0;
+};
+
+/// Owning cos/sin table for positions [0, rows), built once and reused; row m holds
+/// [cos(m theta_0) .. cos(m theta_{h-1}) | sin(m theta_0) .. sin(m theta_{h-1})].
+/// Every angle m * theta_i is formed and reduced in double and rounded to C only at the end
+/// (see detail::cos_sin_of_angle): for float, |error| <= 2^-24 against exact values.
+///
+/// RoPE has no maximum length: grow() extends the table. The rotation kernels read a table
+/// through a const view and never grow it. grow() reallocates, so it must not run while
+/// another thread reads the table or holds a view of it (views are invalidated).
+template <class C>
+class cos_sin_table {
+  static_assert(std::is_same_v<C, float> || std::is_same_v<C, double>,
+                "cos_sin_table: C must be float or double");
+
+ public:
+  using value_type = C;
+
+  /// Table of `rows` positions with theta_i = base^(-2i/rotary_dim).
+  cos_sin_table(std::ptrdiff_t rotary_dim, std::ptrdiff_t rows, double base = default_base)
+      : cos_sin_table(rope_frequencies(rotary_dim, base), rows) {}
+
+  /// Table of `rows` positions with caller-supplied frequencies theta_i (one per pair).
+  cos_sin_table(std::vector<double> frequencies, std::ptrdiff_t rows)
+      : theta_(std::move(frequencies)) {
+    detail::check_frequencies("cos_sin_table", theta_);
+    grow(rows);
+  }
+
+  /// Extends the table to at least `rows` positions; computes only the new rows.
+  /// Not safe against concurrent readers; invalidates views.
+  void grow(std::ptrdiff_t rows) {
+    ROTARY_CHECK(rows >= 0, "cos_sin_table::grow: rows must be >= 0, got ", rows);
+    if (rows <= rows_) return;
+    const std::size_t half = theta_.size();
+    data_.resize(static_cast<std::size_t>(rows) * 2 * half);
+    for (std::ptrdiff_t m = rows_; m < rows; ++m) {
+      C* row = data_.data() + static_cast<std::size_t>(m) * 2 * half;
+      for (std::size_t i = 0; i < half; ++i) {
+        const auto [c, s] = detail::cos_sin_of_angle(m, theta_[i]);
+        row[i] = static_cast<C>(c);
+        row[half + i] = static_cast<C>(s);
+      }
+    }
+    rows_ = rows;
+  }
+
+  std::ptrdiff_t rows() const noexcept { return rows_; }
+  std::ptrdiff_t rotary_dim() const noexcept {
+    return static_cast<std::ptrdiff_t>(2 * theta_.size());
+  }
+  const std::vector<double>& frequencies() const noexcept { return theta_; }
+  const C* data() const noexcept { return data_.data(); }
+
+  cos_sin_view<const C> view() const {
+    const std::ptrdiff_t half = rotary_dim() / 2;
+    return cos_sin_view<const C>(data_.data(), data_.data() + half, rows_, 2 * half, 2 * half);
+  }
+  operator cos_sin_view<const C>() const { return view(); }  // NOLINT: implicit by design
+
+ private:
+  std::vector<double> theta_;
+  std::vector<C> data_;
+  std::ptrdiff_t rows_ = 0;
+};
+
+}  // namespace rotary

@@ -1,0 +1,19 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "odr_isa.hpp"
+
+TEST(OdrTest, EachTranslationUnitKeepsItsInstructionSet) {
+  EXPECT_EQ(isa_of_scalar_tu(), "scalar");
+  EXPECT_EQ(isa_of_avx2_tu(), "avx2");
+}
+
+TEST(OdrTest, BothInstructionSetsRotateAlike) {
+  std::vector<float> x(64 * 37);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * static_cast<float>(i));
+  const std::vector<float> a = rotate_in_scalar_tu(x);
+  const std::vector<float> b = rotate_in_avx2_tu(x);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f) << "at " << i;
+}

@@ -1,0 +1,180 @@
+// Rotation throughput: the fast path against the scalar reference kernel and against
+// memcpy of the same bytes, for both pairings, float and double, in one run.
+//
+// Args: {num_tokens, num_heads, head_dim}. Bytes processed = bytes read + bytes written
+// (2 x the tensor), the same count for memcpy, so the bytes/s columns compare directly:
+// RoPE on a large tensor is a streaming pass, bounded by memcpy's bandwidth.
+#include <benchmark/benchmark.h>
+#include <rotary/rotary.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace {
+
+using rotary::pairing;
+
+template <class T>
+std::vector<T> random_tensor(std::size_t n) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<T> x(n);
+  for (auto& v : x) v = static_cast<T>(dist(rng));
+  return x;
+}
+
+struct shape {
+  std::ptrdiff_t tokens, heads, head_dim;
+  explicit shape(const benchmark::State& state)
+      : tokens(state.range(0)), heads(state.range(1)), head_dim(state.range(2)) {}
+  std::size_t elements() const { return static_cast<std::size_t>(tokens * heads * head_dim); }
+};
+
+template <class T>
+void set_bytes(benchmark::State& state, const shape& s) {
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * 2 *
+                          static_cast<std::int64_t>(s.elements() * sizeof(T)));
+}
+
+/// memcpy of the same bytes: the streaming bound.
+template <class T>
+void BM_Memcpy(benchmark::State& state) {
+  const shape s(state);
+  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
+  for (auto _ : state) {
+    std::memcpy(out.data(), in.data(), s.elements() * sizeof(T));
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, s);
+}
+
+/// The library's fast path, out of place (reads in, writes out: same traffic as memcpy).
+template <class T, pairing P>
+void BM_Rotate(benchmark::State& state) {
+  const shape s(state);
+  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
+  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
+  rotary::tensor_view<const T, 3> iv(in.data(), {s.tokens, s.heads, s.head_dim});
+  rotary::tensor_view<T, 3> ov(out.data(), {s.tokens, s.heads, s.head_dim});
+  for (auto _ : state) {
+    rotary::rotate<P>(iv, ov, table, rotary::positions::from_offset(0));
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, s);
+}
+
+/// The fast path in place (reads and writes the same buffer).
+template <class T, pairing P>
+void BM_RotateInPlace(benchmark::State& state) {
+  const shape s(state);
+  std::vector<T> x = random_tensor<T>(s.elements());
+  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
+  rotary::tensor_view<T, 3> xv(x.data(), {s.tokens, s.heads, s.head_dim});
+  for (auto _ : state) {
+    rotary::rotate<P>(xv, table, rotary::positions::from_offset(0));
+    benchmark::DoNotOptimize(x.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, s);
+}
+
+/// The shipped scalar reference kernel (one pair at a time, strided element access).
+template <class T, pairing P>
+void BM_RotateReference(benchmark::State& state) {
+  const shape s(state);
+  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
+  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
+  rotary::tensor_view<const T, 3> iv(in.data(), {s.tokens, s.heads, s.head_dim});
+  rotary::tensor_view<T, 3> ov(out.data(), {s.tokens, s.heads, s.head_dim});
+  for (auto _ : state) {
+    rotary::rotate_reference(P, iv, ov, table, rotary::positions::from_offset(0));
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, s);
+}
+
+/// A plain contiguous scalar loop over a table (what one writes by hand), for the ratio
+/// "SIMD kernel / plain loop". Half-split, out of place.
+template <class T>
+void BM_PlainLoopHalf(benchmark::State& state) {
+  const shape s(state);
+  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
+  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
+  const std::ptrdiff_t half = s.head_dim / 2;
+  for (auto _ : state) {
+    for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
+      const T* c = table.data() + t * s.head_dim;
+      const T* sn = c + half;
+      for (std::ptrdiff_t h = 0; h < s.heads; ++h) {
+        const T* x = in.data() + (t * s.heads + h) * s.head_dim;
+        T* y = out.data() + (t * s.heads + h) * s.head_dim;
+        for (std::ptrdiff_t i = 0; i < half; ++i) {
+          y[i] = x[i] * c[i] - x[i + half] * sn[i];
+          y[i + half] = x[i + half] * c[i] + x[i] * sn[i];
+        }
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, s);
+}
+
+/// The same plain loop for the interleaved pairing.
+template <class T>
+void BM_PlainLoopInterleaved(benchmark::State& state) {
+  const shape s(state);
+  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
+  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
+  const std::ptrdiff_t half = s.head_dim / 2;
+  for (auto _ : state) {
+    for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
+      const T* c = table.data() + t * s.head_dim;
+      const T* sn = c + half;
+      for (std::ptrdiff_t h = 0; h < s.heads; ++h) {
+        const T* x = in.data() + (t * s.heads + h) * s.head_dim;
+        T* y = out.data() + (t * s.heads + h) * s.head_dim;
+        for (std::ptrdiff_t i = 0; i < half; ++i) {
+          y[2 * i] = x[2 * i] * c[i] - x[2 * i + 1] * sn[i];
+          y[2 * i + 1] = x[2 * i + 1] * c[i] + x[2 * i] * sn[i];
+        }
+      }
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, s);
+}
+
+// Shapes: decode step (1 token, 32 heads: in L1), a block that fits L2 (16 tokens = 256 KiB
+// of float), and a prefill that streams from memory (1024 tokens = 16 MiB of float).
+void shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"tokens", "heads", "head_dim"});
+  b->Args({1, 32, 128});
+  b->Args({16, 32, 128});
+  b->Args({1024, 32, 128});
+  b->Args({16, 32, 80});  // head_dim off the vector width (tails)
+}
+
+#define ROTARY_BENCH_TYPE(T)                                                      \
+  BENCHMARK_TEMPLATE(BM_Memcpy, T)->Apply(shapes);                                \
+  BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::interleaved)->Apply(shapes);          \
+  BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::half)->Apply(shapes);                 \
+  BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::interleaved)->Apply(shapes);   \
+  BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::half)->Apply(shapes);          \
+  BENCHMARK_TEMPLATE(BM_PlainLoopInterleaved, T)->Apply(shapes);                  \
+  BENCHMARK_TEMPLATE(BM_PlainLoopHalf, T)->Apply(shapes);                         \
+  BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::interleaved)->Apply(shapes); \
+  BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::half)->Apply(shapes)
+
+ROTARY_BENCH_TYPE(float);
+ROTARY_BENCH_TYPE(double);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -8,7 +8,9 @@
 /// stores, and distinct steps touch disjoint elements.
 
 #include <cstddef>
+#include <type_traits>
 
+#include "../pairing.hpp"
 #include "../config.hpp"
 #include "batch.hpp"
 
@@ -80,6 +82,109 @@ inline void expand_interleaved(const C* cos, const C* sin, std::ptrdiff_t half, 
     cos_dup[2 * i + 1] = cos[i];
     sin_signed[2 * i] = Transpose ? sin[i] : -sin[i];
     sin_signed[2 * i + 1] = Transpose ? -sin[i] : sin[i];
+  }
+}
+
+/// rotate_half_pairs for every head of one token, with the token's cos/sin held in
+/// registers across the heads: NV vectors of cos and NV of sin, half = NV * batch size.
+/// Each head then costs one load and one store per vector, like a copy. Same operations
+/// in the same order as rotate_half_pairs, so the results are bitwise identical.
+template <int NV, bool Transpose, class C>
+inline void rotate_half_heads_in_registers(const C* in, std::ptrdiff_t in_head_stride, C* out,
+                                           std::ptrdiff_t out_head_stride,
+                                           std::ptrdiff_t num_heads, const C* cos,
+                                           const C* sin) noexcept {
+  using B = batch<C>;
+  constexpr std::ptrdiff_t N = B::size;
+  constexpr std::ptrdiff_t half = NV * N;
+  B c[NV], s[NV];
+  for (int k = 0; k < NV; ++k) {
+    c[k] = B::load(cos + k * N);
+    s[k] = B::load(sin + k * N);
+  }
+  for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
+    const C* x = in + h * in_head_stride;
+    C* y = out + h * out_head_stride;
+    for (int k = 0; k < NV; ++k) {
+      const B a = B::load(x + k * N), b = B::load(x + half + k * N);
+      if constexpr (Transpose) {
+        fma(b, s[k], a * c[k]).store(y + k * N);
+        fnma(a, s[k], b * c[k]).store(y + half + k * N);
+      } else {
+        fnma(b, s[k], a * c[k]).store(y + k * N);
+        fma(a, s[k], b * c[k]).store(y + half + k * N);
+      }
+    }
+  }
+}
+
+/// rotate_interleaved_pairs for every head of one token, coefficients in registers:
+/// rotary_dim = NV * batch size. Bitwise identical to rotate_interleaved_pairs.
+template <int NV, class C>
+inline void rotate_interleaved_heads_in_registers(const C* in, std::ptrdiff_t in_head_stride,
+                                                  C* out, std::ptrdiff_t out_head_stride,
+                                                  std::ptrdiff_t num_heads, const C* cos_dup,
+                                                  const C* sin_signed) noexcept {
+  using B = batch<C>;
+  constexpr std::ptrdiff_t N = B::size;
+  B c[NV], s[NV];
+  for (int k = 0; k < NV; ++k) {
+    c[k] = B::load(cos_dup + k * N);
+    s[k] = B::load(sin_signed + k * N);
+  }
+  for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
+    const C* x = in + h * in_head_stride;
+    C* y = out + h * out_head_stride;
+    for (int k = 0; k < NV; ++k) {
+      const B v = B::load(x + k * N);
+      fma(swap_pairs(v), s[k], v * c[k]).store(y + k * N);
+    }
+  }
+}
+
+/// Rotates the rotary slices of num_heads heads of one token (in, out point at head 0's
+/// slice). When the slice is a whole number (1 to 8) of vectors, the coefficients stay in
+/// registers across the heads; otherwise one kernel call per head.
+/// cos, sin: the token's h = rotary_dim/2 coefficients (half pairing);
+/// cos_dup, sin_signed: their expansion (interleaved pairing, see expand_interleaved).
+template <pairing P, bool Transpose, class C>
+inline void rotate_heads(const C* in, std::ptrdiff_t in_head_stride, C* out,
+                         std::ptrdiff_t out_head_stride, std::ptrdiff_t num_heads,
+                         std::ptrdiff_t rotary_dim, const C* cos, const C* sin,
+                         const C* cos_dup, const C* sin_signed) noexcept {
+  constexpr std::ptrdiff_t N = batch<C>::size;
+  const std::ptrdiff_t width = P == pairing::interleaved ? rotary_dim : rotary_dim / 2;
+  const std::ptrdiff_t vectors = width % N == 0 ? width / N : 0;
+  auto fixed = [&](auto nv) {
+    constexpr int NV = decltype(nv)::value;
+    if constexpr (P == pairing::interleaved) {
+      rotate_interleaved_heads_in_registers<NV>(in, in_head_stride, out, out_head_stride,
+                                                num_heads, cos_dup, sin_signed);
+    } else {
+      rotate_half_heads_in_registers<NV, Transpose>(in, in_head_stride, out, out_head_stride,
+                                                    num_heads, cos, sin);
+    }
+  };
+  using std::integral_constant;
+  switch (num_heads > 1 ? vectors : 0) {
+    case 1: return fixed(integral_constant<int, 1>{});
+    case 2: return fixed(integral_constant<int, 2>{});
+    case 3: return fixed(integral_constant<int, 3>{});
+    case 4: return fixed(integral_constant<int, 4>{});
+    case 5: return fixed(integral_constant<int, 5>{});
+    case 6: return fixed(integral_constant<int, 6>{});
+    case 7: return fixed(integral_constant<int, 7>{});
+    case 8: return fixed(integral_constant<int, 8>{});
+    default: break;
+  }
+  for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
+    const C* x = in + h * in_head_stride;
+    C* y = out + h * out_head_stride;
+    if constexpr (P == pairing::interleaved) {
+      rotate_interleaved_pairs(x, y, cos_dup, sin_signed, rotary_dim);
+    } else {
+      rotate_half_pairs<Transpose>(x, y, cos, sin, rotary_dim / 2);
+    }
   }
 }
 

@@ -16,3 +16,7 @@
 #include "positions.hpp"
 #include "rotate.hpp"
 #include "reference.hpp"
+#include "encodings/sinusoidal.hpp"
+#include "encodings/learned.hpp"
+#include "encodings/relative_bias.hpp"
+#include "decay.hpp"

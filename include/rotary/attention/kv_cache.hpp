@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// kv_cache<T>: keys and values of the tokens decoded so far, for incremental decoding.
+///
+/// Keys are stored already rotated at their absolute position (RoPE is applied once, when a
+/// token is appended; RoFormer eq. 16 makes q_t^T k_n depend on t - n only). The cached
+/// tokens sit at the consecutive positions [first_position, first_position + size()).
+///
+/// Context shift (what llama.cpp does when the context is full): drop the oldest tokens and
+/// move every remaining key back by delta positions. Since R_{m-delta} = R_delta^T R_m
+/// (RoFormer eq. 16: R_a R_b = R_{a+b}, R^T = R^{-1}), the cached keys are re-rotated in
+/// place with rotate_transpose at position delta instead of being recomputed.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "sdpa.hpp"
+
+namespace rotary {
+
+template <class T>
+class kv_cache {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                "kv_cache: T must be float or double");
+
+ public:
+  /// Room for `capacity` tokens of num_kv_heads heads; v_head_dim defaults to head_dim.
+  kv_cache(std::ptrdiff_t num_kv_heads, std::ptrdiff_t head_dim, std::ptrdiff_t capacity,
+           std::ptrdiff_t v_head_dim = -1)
+      : heads_(num_kv_heads), dim_(head_dim), v_dim_(v_head_dim < 0 ? head_dim : v_head_dim),
+        capacity_(capacity) {
+    ROTARY_CHECK(num_kv_heads > 0, "kv_cache: num_kv_heads must be > 0, got ", num_kv_heads);
+    ROTARY_CHECK(head_dim > 0, "kv_cache: head_dim must be > 0, got ", head_dim);
+    ROTARY_CHECK(v_dim_ > 0, "kv_cache: v_head_dim must be > 0, got ", v_head_dim);
+    ROTARY_CHECK(capacity >= 0, "kv_cache: capacity must be >= 0, got ", capacity);
+    keys_.resize(static_cast<std::size_t>(capacity * heads_ * dim_));
+    values_.resize(static_cast<std::size_t>(capacity * heads_ * v_dim_));
+  }
+
+  std::ptrdiff_t size() const noexcept { return size_; }
+  std::ptrdiff_t capacity() const noexcept { return capacity_; }
+  std::ptrdiff_t num_kv_heads() const noexcept { return heads_; }
+  std::ptrdiff_t head_dim() const noexcept { return dim_; }
+  /// Position of the oldest cached token; the next appended token goes at next_position().
+  std::int64_t first_position() const noexcept { return first_; }
+  std::int64_t next_position() const noexcept { return first_ + size_; }
+
+  /// The cached keys [size()][num_kv_heads][head_dim] and values [size()][..][v_head_dim].
+  tensor_view<const T, 3> keys() const noexcept {
+    return tensor_view<const T, 3>(keys_.data(), {size_, heads_, dim_});
+  }
+  tensor_view<const T, 3> values() const noexcept {
+    return tensor_view<const T, 3>(values_.data(), {size_, heads_, v_dim_});
+  }
+
+  /// Appends n tokens: k [n][num_kv_heads][head_dim], already rotated at positions
+  /// next_position() .. + n - 1, and v [n][num_kv_heads][v_head_dim].
+  /// Throws rotary::invalid_argument for mismatched extents or when the cache is full.
+  void append(tensor_view<const T, 3> k, tensor_view<const T, 3> v) {
+    constexpr const char* fn = "kv_cache::append";
+    detail::check_attention_view(fn, "k", k);
+    detail::check_attention_view(fn, "v", v);
+    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0),
+                 "][", k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
+                 "][head_dim = ", dim_, "]");
+    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_,
+                 fn, ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2),
+                 "], expected [", k.extent(0), "][", heads_, "][", v_dim_, "]");
+    ROTARY_CHECK(size_ + k.extent(0) <= capacity_, fn, ": cache full: size ", size_, " + ",
+                 k.extent(0), " new tokens > capacity ", capacity_);
+    for (std::ptrdiff_t t = 0; t < k.extent(0); ++t, ++size_) {
+      for (std::ptrdiff_t h = 0; h < heads_; ++h) {
+        T* kd = keys_.data() + (size_ * heads_ + h) * dim_;
+        T* vd = values_.data() + (size_ * heads_ + h) * v_dim_;
+        for (std::ptrdiff_t j = 0; j < dim_; ++j) kd[j] = k(t, h, j);
+        for (std::ptrdiff_t j = 0; j < v_dim_; ++j) vd[j] = v(t, h, j);
+      }
+    }
+  }
+
+  /// Forgets the `count` oldest tokens; the others keep their keys and positions
+  /// (first_position() grows by count). Throws if count is not in [0, size()].
+  void drop_oldest(std::ptrdiff_t count) {
+    ROTARY_CHECK(count >= 0 && count <= size_, "kv_cache::drop_oldest: count must be in [0, ",
+                 size_, "], got ", count);
+    const auto shift_front = [&](std::vector<T>& data, std::ptrdiff_t row) {
+      std::copy(data.begin() + count * heads_ * row, data.begin() + size_ * heads_ * row,
+                data.begin());
+    };
+    shift_front(keys_, dim_);
+    shift_front(values_, v_dim_);
+    size_ -= count;
+    first_ += count;
+  }
+
+  /// Moves every cached key from position m to m - delta in place: k <- R_delta^T k
+  /// = R_{m-delta} R_m^{-1} k (rotate_transpose at position delta). angles and P must be
+  /// those the keys were rotated with. Throws if delta is not in [0, first_position()].
+  template <pairing P, class Angles>
+  void shift_positions(std::int64_t delta, const Angles& angles,
+                       std::ptrdiff_t rotary_offset = 0) {
+    ROTARY_CHECK(delta >= 0 && delta <= first_, "kv_cache::shift_positions: delta must be in [0, ",
+                 first_, "] (first_position), got ", delta);
+    if (size_ > 0 && delta > 0) {
+      // All cached heads as one [1][size * heads][head_dim] token: one angle row for all.
+      const tensor_view<T, 3> all(keys_.data(), {1, size_ * heads_, dim_});
+      rotate_transpose<P>(all, angles, positions::from_offset(delta), rotary_offset);
+    }
+    first_ -= delta;
+  }
+
+  /// Context shift: drop the `count` oldest tokens and move the rest back by count
+  /// positions, so they sit at [first_position(), ...) again as if decoded from there.
+  template <pairing P, class Angles>
+  void context_shift(std::ptrdiff_t count, const Angles& angles,
+                     std::ptrdiff_t rotary_offset = 0) {
+    drop_oldest(count);
+    shift_positions<P>(count, angles, rotary_offset);
+  }
+
+ private:
+  std::ptrdiff_t heads_, dim_, v_dim_, capacity_;
+  std::ptrdiff_t size_ = 0;
+  std::int64_t first_ = 0;
+  std::vector<T> keys_, values_;
+};
+
+/// Decode step(s): q [n][num_heads][head_dim] (rotated at its positions) attends to every
+/// cached token, with the causal mask aligned to the end of the cache (so n > 1 query
+/// tokens appended together see only their past). Same options as
+/// scaled_dot_product_attention (causal is forced on).
+template <class T>
+void attend_to_cache(tensor_view<const T, 3> q, const kv_cache<T>& cache, tensor_view<T, 3> out,
+                     attention_options<T> options = {}) {
+  options.causal = true;
+  scaled_dot_product_attention<T>(q, cache.keys(), cache.values(), out, options);
+}
+
+}  // namespace rotary

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The position-encoding hook: one attention, five ways for positions to enter it.
+///
+///   no_position_hook                    positions are ignored (a bag of tokens);
+///   rope_hook<P, Angles>                q_m <- R_m q_m, k_n <- R_n k_n (RoFormer eqs. 14-16),
+///                                       with the core kernels (rotate<P>);
+///   absolute_hook<Encoding>             q_m <- q_m + p_m, k_n <- k_n + p_n with a
+///                                       sinusoidal_encoding (Vaswani 2017 §3.5) or a
+///                                       learned_position_encoding;
+///   relative_bias_hook<C>               logit_ij += B[h][bucket(n_j - m_i)] (Shaw 2018,
+///                                       arXiv:1803.02155; T5, arXiv:1910.10683).
+///
+/// A hook has encode_queries(q, pos), encode_keys(k, pos) (in place) and, when
+/// has_logit_bias, logit_bias(bias, q_pos, k_pos) filling [heads][queries][keys].
+/// NOTE: absolute encodings are added to q and k, the attention inputs, rather than to an
+/// embedding before learned projections: with identity projections (q = k = x) this is
+/// exactly Vaswani's x + p, and it keeps the comparison about where position enters the
+/// logits. The same p (of dimension head_dim) is added to every head.
+/// Hooks hold a reference to their encoding or angles; those must outlive the hook.
+
+#include <cstddef>
+#include <vector>
+
+#include "../encodings/learned.hpp"
+#include "../encodings/relative_bias.hpp"
+#include "../encodings/sinusoidal.hpp"
+#include "sdpa.hpp"
+
+namespace rotary {
+
+struct no_position_hook {
+  static constexpr bool has_logit_bias = false;
+  template <class T>
+  void encode_queries(tensor_view<T, 3>, const positions&) const noexcept {}
+  template <class T>
+  void encode_keys(tensor_view<T, 3>, const positions&) const noexcept {}
+};
+
+template <pairing P, class Angles>
+class rope_hook {
+ public:
+  static constexpr bool has_logit_bias = false;
+  explicit rope_hook(const Angles& angles, std::ptrdiff_t rotary_offset = 0)
+      : angles_(&angles), rotary_offset_(rotary_offset) {}
+  template <class T>
+  void encode_queries(tensor_view<T, 3> q, const positions& pos) const {
+    rotate<P>(q, *angles_, pos, rotary_offset_);
+  }
+  template <class T>
+  void encode_keys(tensor_view<T, 3> k, const positions& pos) const {
+    rotate<P>(k, *angles_, pos, rotary_offset_);
+  }
+
+ private:
+  const Angles* angles_;
+  std::ptrdiff_t rotary_offset_;
+};
+
+/// rope_hook with the pairing given and the angle source deduced.
+template <pairing P, class Angles>
+rope_hook<P, Angles> make_rope_hook(const Angles& angles, std::ptrdiff_t rotary_offset = 0) {
+  return rope_hook<P, Angles>(angles, rotary_offset);
+}
+
+template <class Encoding>
+class absolute_hook {
+ public:
+  static constexpr bool has_logit_bias = false;
+  explicit absolute_hook(const Encoding& encoding) : encoding_(&encoding) {}
+  template <class T>
+  void encode_queries(tensor_view<T, 3> q, const positions& pos) const {
+    encoding_->add(q, pos);
+  }
+  template <class T>
+  void encode_keys(tensor_view<T, 3> k, const positions& pos) const {
+    encoding_->add(k, pos);
+  }
+
+ private:
+  const Encoding* encoding_;
+};
+
+template <class C>
+class relative_bias_hook {
+ public:
+  static constexpr bool has_logit_bias = true;
+  explicit relative_bias_hook(const relative_position_bias<C>& bias) : bias_(&bias) {}
+  template <class T>
+  void encode_queries(tensor_view<T, 3>, const positions&) const noexcept {}
+  template <class T>
+  void encode_keys(tensor_view<T, 3>, const positions&) const noexcept {}
+  template <class T>
+  void logit_bias(tensor_view<T, 3> bias, const positions& q_pos, const positions& k_pos) const {
+    bias_->fill(bias, q_pos, k_pos);
+  }
+
+ private:
+  const relative_position_bias<C>* bias_;
+};
+
+namespace detail {
+
+/// A contiguous copy of x, [tokens][heads][head_dim].
+template <class T>
+std::vector<T> contiguous_copy(const tensor_view<const T, 3>& x) {
+  std::vector<T> copy(static_cast<std::size_t>(x.size()));
+  std::size_t e = 0;
+  for (std::ptrdiff_t t = 0; t < x.extent(0); ++t)
+    for (std::ptrdiff_t h = 0; h < x.extent(1); ++h)
+      for (std::ptrdiff_t j = 0; j < x.extent(2); ++j) copy[e++] = x(t, h, j);
+  return copy;
+}
+
+}  // namespace detail
+
+/// Attention with positions supplied through a hook: copies q and k (the inputs are not
+/// modified), lets the hook encode them at q_pos / k_pos, adds the hook's logit bias to
+/// options.bias if it has one, then runs scaled_dot_product_attention. Shapes, options and
+/// errors as scaled_dot_product_attention; positions as in rotate (offset, ids, packed).
+template <class T, class Hook>
+void attention_with_positions(const Hook& hook, tensor_view<const T, 3> q, const positions& q_pos,
+                              tensor_view<const T, 3> k, const positions& k_pos,
+                              tensor_view<const T, 3> v, tensor_view<T, 3> out,
+                              attention_options<T> options = {}) {
+  constexpr const char* fn = "attention_with_positions";
+  detail::check_qkv_out(fn, q, k, v, out);
+  std::vector<T> q_copy = detail::contiguous_copy(q);
+  std::vector<T> k_copy = detail::contiguous_copy(k);
+  const tensor_view<T, 3> qe(q_copy.data(), q.extents());
+  const tensor_view<T, 3> ke(k_copy.data(), k.extents());
+  hook.encode_queries(qe, q_pos);
+  hook.encode_keys(ke, k_pos);
+
+  std::vector<T> bias;
+  if constexpr (Hook::has_logit_bias) {
+    const std::ptrdiff_t heads = q.extent(1), nq = q.extent(0), nk = k.extent(0);
+    bias.resize(static_cast<std::size_t>(heads * nq * nk));
+    const tensor_view<T, 3> b(bias.data(), {heads, nq, nk});
+    hook.logit_bias(b, q_pos, k_pos);
+    if (options.bias.data() != nullptr) {
+      detail::check_logit_extents(fn, "bias", options.bias, heads, nq, nk);
+      for (std::ptrdiff_t h = 0; h < heads; ++h)
+        for (std::ptrdiff_t i = 0; i < nq; ++i)
+          for (std::ptrdiff_t j = 0; j < nk; ++j) b(h, i, j) += options.bias(h, i, j);
+    }
+    options.bias = b;
+  }
+  scaled_dot_product_attention<T>(qe, ke, v, out, options);
+}
+
+}  // namespace rotary

@@ -1,3 +1,0 @@
-#include <gtest/gtest.h>
-#include <rotary/rotary.hpp>
-TEST(SmokeTest, Compiles) { EXPECT_NE(rotary::simd_instruction_set(), nullptr); }

@@ -71,7 +71,9 @@ void check_view(const char* function, const char* name, const tensor_view<T, 3>&
                " head_dim must be even and > 0, got ", head_dim);
   ROTARY_CHECK(v.stride(2) == 1, function, ": ", name,
                " head_dim stride must be 1 (contiguous heads), got ", v.stride(2));
-  for (std::size_t r = 0; r < 2; ++r) {
+  // An empty view touches no memory: its strides cannot overlap anything (a contiguous
+  // view of 0 heads has token stride 0).
+  for (std::size_t r = 0; r < 2 && v.size() > 0; ++r) {
     ROTARY_CHECK(v.extent(r) <= 1 || v.stride(r) >= head_dim || v.stride(r) <= -head_dim,
                  function, ": ", name, (r == 0 ? " token" : " head"), " stride ", v.stride(r),
                  " is smaller than head_dim = ", head_dim, ", so rows would overlap");

@@ -121,21 +121,36 @@ void check_job(const char* function, const rotation_job<T, Source>& job) {
   if (job.in.extent(0) > 0) job.source.check_position_range(function, lo, hi);
 }
 
+/// One set of heads that shares the per-token coefficients of a rotation: the queries,
+/// the keys, ... Heads of all groups of one call are numbered consecutively (group 0's
+/// heads first), which is how rotate_block() and the parallel driver split the work.
+template <class T>
+struct head_group {
+  tensor_view<const T, 3> in;
+  tensor_view<T, 3> out;
+};
+
 ROTARY_ISA_NAMESPACE_BEGIN
 
-/// Rotates tokens [begin, end) of a checked job.
+/// Rotates the (token, head) block [token_begin, token_end) x [head_begin, head_end) of
+/// checked head groups, the heads numbered across the groups in order. Per token the
+/// coefficients are fetched (and, for the interleaved pairing, expanded) once and applied
+/// to every head of every group (detail::rotate_heads keeps it in registers across heads). Each (token, head) is
+/// computed the same way whatever the block, so any split of the work gives bitwise the
+/// same result.
+/// \pre every group checked (check_job) against `source`, `pos` and `rotary_offset`, all
+///      groups with the same number of tokens.
 template <pairing P, bool Transpose, class T, class Source>
-void rotate_tokens(const rotation_job<T, Source>& job, std::ptrdiff_t begin,
-                   std::ptrdiff_t end) {
+void rotate_block(const Source& source, const positions& pos, std::ptrdiff_t rotary_offset,
+                  const head_group<T>* groups, std::size_t num_groups,
+                  std::ptrdiff_t token_begin, std::ptrdiff_t token_end,
+                  std::ptrdiff_t head_begin, std::ptrdiff_t head_end) {
   using C = compute_type_t<T>;
   static_assert(std::is_same_v<C, std::remove_const_t<T>>,
                 "rotate: element types other than the compute type are not supported yet");
-  const std::ptrdiff_t rotary_dim = job.source.rotary_dim();
+  const std::ptrdiff_t rotary_dim = source.rotary_dim();
   const std::ptrdiff_t half = rotary_dim / 2;
-  const std::ptrdiff_t head_dim = job.in.extent(2);
-  const std::ptrdiff_t num_heads = job.in.extent(1);
-  const std::ptrdiff_t offset = job.rotary_offset;
-  const bool copy_rest = job.in.data() != job.out.data() && rotary_dim < head_dim;
+  const std::ptrdiff_t offset = rotary_offset;
 
   // scratch: [cos h | sin h] from an on-the-fly source, then [cos_dup rd | sin_signed rd].
   scratch_buffer<C> scratch(3 * static_cast<std::size_t>(rotary_dim));
@@ -143,29 +158,49 @@ void rotate_tokens(const rotation_job<T, Source>& job, std::ptrdiff_t begin,
   C* cos_dup = computed + rotary_dim;
   C* sin_signed = cos_dup + rotary_dim;
 
-  job.pos.for_each(begin, end, [&](std::ptrdiff_t t, std::int64_t m) {
+  pos.for_each(token_begin, token_end, [&](std::ptrdiff_t t, std::int64_t m) {
     const C* cos = nullptr;
     const C* sin = nullptr;
-    job.source.coefficients(m, computed, cos, sin);
+    source.coefficients(m, computed, cos, sin);
     if constexpr (P == pairing::interleaved) {
       expand_interleaved<Transpose>(cos, sin, half, cos_dup, sin_signed);
     }
-    const T* in_token = job.in.data() + t * job.in.stride(0);
-    T* out_token = job.out.data() + t * job.out.stride(0);
-    for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
-      const T* x = in_token + h * job.in.stride(1);
-      T* y = out_token + h * job.out.stride(1);
-      if constexpr (P == pairing::interleaved) {
-        rotate_interleaved_pairs(x + offset, y + offset, cos_dup, sin_signed, rotary_dim);
-      } else {
-        rotate_half_pairs<Transpose>(x + offset, y + offset, cos, sin, half);
-      }
+    std::ptrdiff_t first_head = 0;  // number of the group's head 0 across the groups
+    for (std::size_t g = 0; g < num_groups; ++g) {
+      const head_group<T>& group = groups[g];
+      const std::ptrdiff_t num_heads = group.in.extent(1);
+      const std::ptrdiff_t h_begin = std::max<std::ptrdiff_t>(head_begin - first_head, 0);
+      const std::ptrdiff_t h_end = std::min<std::ptrdiff_t>(head_end - first_head, num_heads);
+      first_head += num_heads;
+      if (h_begin >= h_end) continue;
+      const std::ptrdiff_t head_dim = group.in.extent(2);
+      const bool copy_rest = group.in.data() != group.out.data() && rotary_dim < head_dim;
+      const T* in_token = group.in.data() + t * group.in.stride(0);
+      T* out_token = group.out.data() + t * group.out.stride(0);
+      rotate_heads<P, Transpose>(in_token + h_begin * group.in.stride(1) + offset,
+                                 group.in.stride(1),
+                                 out_token + h_begin * group.out.stride(1) + offset,
+                                 group.out.stride(1), h_end - h_begin, rotary_dim, cos, sin,
+                                 cos_dup, sin_signed);
       if (copy_rest) {
-        std::copy(x, x + offset, y);
-        std::copy(x + offset + rotary_dim, x + head_dim, y + offset + rotary_dim);
+        for (std::ptrdiff_t h = h_begin; h < h_end; ++h) {
+          const T* x = in_token + h * group.in.stride(1);
+          T* y = out_token + h * group.out.stride(1);
+          std::copy(x, x + offset, y);
+          std::copy(x + offset + rotary_dim, x + head_dim, y + offset + rotary_dim);
+        }
       }
     }
   });
+}
+
+/// Rotates tokens [begin, end) of a checked job (all heads).
+template <pairing P, bool Transpose, class T, class Source>
+void rotate_tokens(const rotation_job<T, Source>& job, std::ptrdiff_t begin,
+                   std::ptrdiff_t end) {
+  const head_group<T> group{job.in, job.out};
+  rotate_block<P, Transpose>(job.source, job.pos, job.rotary_offset, &group, 1, begin, end, 0,
+                             job.in.extent(1));
 }
 
 ROTARY_ISA_NAMESPACE_END

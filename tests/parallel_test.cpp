@@ -1,0 +1,138 @@
+// Threaded rotation: bitwise equal to the single-threaded call for 1, 2, 3 and 7 threads,
+// shapes that do not divide evenly, every position mode, q+k; small work stays inline.
+#include <gtest/gtest.h>
+#include <rotary/rotary.hpp>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+using rotary::pairing;
+using rotary::positions;
+using rotary::tensor_view;
+
+std::vector<float> random_floats(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+rotary::execution forced(int threads) {
+  rotary::execution ex = rotary::threads(threads);
+  ex.min_elements_per_thread = 0;  // split even tiny work, to exercise every boundary
+  return ex;
+}
+
+struct shape {
+  std::ptrdiff_t tokens, heads, head_dim;
+};
+
+TEST(ParallelTest, BitwiseEqualToSingleThread) {
+  for (const shape s : {shape{37, 5, 24}, shape{1, 7, 32}, shape{2, 3, 16}, shape{13, 1, 8}}) {
+    const auto x = random_floats(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 1);
+    rotary::cos_sin_table<float> table(s.head_dim, 64);
+    rotary::on_the_fly_angles<float> fly(s.head_dim / 2);
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(s.tokens));
+    for (std::size_t t = 0; t < ids.size(); ++t) ids[t] = static_cast<std::int64_t>((t * 7) % 50);
+    const std::int32_t cu[3] = {0, static_cast<std::int32_t>(s.tokens / 2),
+                                static_cast<std::int32_t>(s.tokens)};
+    const std::int32_t starts[2] = {4, 20};
+    const positions modes[] = {positions::from_offset(3), positions::from_ids(ids.data(), s.tokens),
+                               positions::packed(cu, 3), positions::packed(cu, 3, starts, 2)};
+    for (pairing p : {pairing::interleaved, pairing::half}) {
+      for (const positions& pos : modes) {
+        auto single = x;
+        const tensor_view<float, 3> vs(single.data(), {s.tokens, s.heads, s.head_dim});
+        rotary::rotate(p, vs, table, pos);
+        auto single_fly = x;
+        rotary::rotate(p, tensor_view<float, 3>(single_fly.data(), {s.tokens, s.heads, s.head_dim}),
+                       fly, pos, 2);
+        for (int threads : {1, 2, 3, 7}) {
+          auto y = x;
+          rotary::rotate(p, forced(threads),
+                         tensor_view<float, 3>(y.data(), {s.tokens, s.heads, s.head_dim}), table,
+                         pos);
+          EXPECT_EQ(y, single) << threads << " threads, " << s.tokens << "x" << s.heads;
+          std::vector<float> out(x.size());
+          rotary::rotate(p, forced(threads),
+                         tensor_view<const float, 3>(x.data(), {s.tokens, s.heads, s.head_dim}),
+                         tensor_view<float, 3>(out.data(), {s.tokens, s.heads, s.head_dim}), fly,
+                         pos, 2);
+          EXPECT_EQ(out, single_fly) << threads << " threads, on the fly, out of place";
+        }
+      }
+    }
+  }
+}
+
+TEST(ParallelTest, QkBitwiseEqualToSingleThread) {
+  for (const shape s : {shape{11, 32, 64}, shape{1, 32, 64}, shape{3, 4, 16}}) {
+    for (std::ptrdiff_t kv : {std::ptrdiff_t{1}, s.heads / 4}) {
+      const auto q0 = random_floats(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 2);
+      const auto k0 = random_floats(static_cast<std::size_t>(s.tokens * kv * s.head_dim), 3);
+      rotary::cos_sin_table<float> table(s.head_dim, 64);
+      for (pairing p : {pairing::interleaved, pairing::half}) {
+        auto q1 = q0, k1 = k0;
+        rotary::rotate_qk(p, tensor_view<float, 3>(q1.data(), {s.tokens, s.heads, s.head_dim}),
+                          tensor_view<float, 3>(k1.data(), {s.tokens, kv, s.head_dim}), table,
+                          positions::from_offset(9));
+        for (int threads : {2, 3, 7}) {
+          auto q = q0, k = k0;
+          rotary::rotate_qk(p, forced(threads),
+                            tensor_view<float, 3>(q.data(), {s.tokens, s.heads, s.head_dim}),
+                            tensor_view<float, 3>(k.data(), {s.tokens, kv, s.head_dim}), table,
+                            positions::from_offset(9));
+          EXPECT_EQ(q, q1) << threads << " threads";
+          EXPECT_EQ(k, k1) << threads << " threads";
+        }
+      }
+    }
+  }
+}
+
+TEST(ParallelTest, TransposeAndUnrotateThreaded) {
+  const std::ptrdiff_t tokens = 19, heads = 3, head_dim = 32;
+  const auto x = random_floats(static_cast<std::size_t>(tokens * heads * head_dim), 4);
+  rotary::cos_sin_table<float> table(head_dim, 32);
+  auto a = x, b = x;
+  const tensor_view<float, 3> va(a.data(), {tokens, heads, head_dim});
+  const tensor_view<float, 3> vb(b.data(), {tokens, heads, head_dim});
+  rotary::rotate_transpose<pairing::half>(va, table, positions::from_offset(1));
+  rotary::rotate_transpose<pairing::half>(forced(3), vb, table, positions::from_offset(1));
+  EXPECT_EQ(a, b);
+  rotary::unrotate<pairing::interleaved>(va, table, positions::from_offset(1));
+  rotary::unrotate<pairing::interleaved>(forced(2), vb, table, positions::from_offset(1));
+  EXPECT_EQ(a, b);
+}
+
+TEST(ParallelTest, DecodeStepStaysOnCallingThread) {
+  const rotary::execution ex = rotary::threads(8);
+  // 1 x 32 x 128 (one decode step) and q+k with 32 + 8 heads: one worker.
+  EXPECT_EQ(rotary::detail::worker_count(ex, 1 * 32 * 128, 32), 1);
+  EXPECT_EQ(rotary::detail::worker_count(ex, 1 * 40 * 128, 40), 1);
+  // A prefill uses every thread; never more workers than (token, head) pairs.
+  EXPECT_EQ(rotary::detail::worker_count(ex, 4096 * 32 * 128, 4096 * 32), 8);
+  EXPECT_EQ(rotary::detail::worker_count(forced(8), 3 * 128, 3), 3);
+  EXPECT_EQ(rotary::detail::worker_count(rotary::execution{}, 4096 * 32 * 128, 4096 * 32), 1);
+}
+
+TEST(ParallelErrorTest, BadThreadCountAndChecksBeforeThreads) {
+  std::vector<float> x(4 * 2 * 8);
+  rotary::cos_sin_table<float> table(8, 4);
+  const tensor_view<float, 3> v(x.data(), {4, 2, 8});
+  EXPECT_THROW(rotary::rotate<pairing::half>(rotary::threads(0), v, table, positions::from_offset(0)),
+               rotary::invalid_argument);
+  EXPECT_THROW(rotary::rotate<pairing::half>(forced(2), v, table, positions::from_offset(1)),
+               rotary::out_of_range);
+  std::vector<float> k(4 * 3 * 8);
+  EXPECT_THROW(rotary::rotate_qk<pairing::half>(forced(2), v,
+                                                tensor_view<float, 3>(k.data(), {4, 3, 8}), table,
+                                                positions::from_offset(0)),
+               rotary::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,140 @@
+// The pairing permutation: its index map, rotate-then-permute = permute-then-rotate with
+// the other convention (vectors and projection-weight rows, partial rotary), round trips.
+#include <gtest/gtest.h>
+#include <rotary/rotary.hpp>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace {
+
+using rotary::pairing;
+using rotary::positions;
+using rotary::tensor_view;
+
+template <class T>
+std::vector<T> random_values(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(dist(rng));
+  return v;
+}
+
+pairing other(pairing p) { return p == pairing::half ? pairing::interleaved : pairing::half; }
+
+TEST(PermuteTest, IndexMapOfOneHead) {
+  // head_dim 10, rotary slice [2, 10): interleaved -> half takes 2i to slot i, 2i+1 to i+4.
+  const std::vector<std::ptrdiff_t> to_half =
+      rotary::pairing_permutation(pairing::interleaved, pairing::half, 10, 8, 2);
+  EXPECT_EQ(to_half, (std::vector<std::ptrdiff_t>{0, 1, 2, 4, 6, 8, 3, 5, 7, 9}));
+  const std::vector<std::ptrdiff_t> to_inter =
+      rotary::pairing_permutation(pairing::half, pairing::interleaved, 10, 8, 2);
+  for (std::size_t j = 0; j < 10; ++j) {
+    EXPECT_EQ(to_half[static_cast<std::size_t>(to_inter[j])], static_cast<std::ptrdiff_t>(j));
+  }
+  EXPECT_EQ(rotary::pairing_permutation(pairing::half, pairing::half, 4, 4),
+            (std::vector<std::ptrdiff_t>{0, 1, 2, 3}));
+}
+
+template <class T>
+struct PermuteTypedTest : ::testing::Test {};
+using ElementTypes = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(PermuteTypedTest, ElementTypes);
+
+TYPED_TEST(PermuteTypedTest, RotateThenPermuteEqualsPermuteThenRotate) {
+  using T = TypeParam;
+  const std::ptrdiff_t tokens = 9, heads = 3;
+  struct shape { std::ptrdiff_t head_dim, rotary_dim, offset; };
+  for (const shape s : {shape{64, 64, 0}, shape{48, 16, 0}, shape{40, 24, 8}, shape{6, 2, 3}}) {
+    const auto x = random_values<T>(static_cast<std::size_t>(tokens * heads * s.head_dim), 7);
+    rotary::cos_sin_table<T> table(s.rotary_dim, 32);
+    for (pairing from : {pairing::interleaved, pairing::half}) {
+      const pairing to = other(from);
+      auto a = x, b = x;
+      const tensor_view<T, 3> va(a.data(), {tokens, heads, s.head_dim});
+      const tensor_view<T, 3> vb(b.data(), {tokens, heads, s.head_dim});
+      const positions pos = positions::from_offset(5);
+      rotary::rotate(from, va, table, pos, s.offset);  // rotate, then permute
+      rotary::permute_pairing(from, to, va, s.rotary_dim, s.offset);
+      rotary::permute_pairing(from, to, vb, s.rotary_dim, s.offset);  // permute, then rotate
+      rotary::rotate(to, vb, table, pos, s.offset);
+      EXPECT_EQ(a, b) << "from " << rotary::to_string(from) << " head_dim " << s.head_dim;
+      // And back.
+      rotary::permute_pairing(to, from, va, s.rotary_dim, s.offset);
+      rotary::unrotate(from, va, table, pos, s.offset);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        ASSERT_NEAR(a[i], x[i], 16 * std::numeric_limits<T>::epsilon());
+      }
+    }
+  }
+}
+
+TYPED_TEST(PermuteTypedTest, OutOfPlaceMatchesInPlace) {
+  using T = TypeParam;
+  const auto x = random_values<T>(4 * 2 * 32, 8);
+  auto in_place = x;
+  std::vector<T> out(x.size());
+  rotary::permute_pairing(pairing::half, pairing::interleaved,
+                          tensor_view<T, 3>(in_place.data(), {4, 2, 32}), 32);
+  rotary::permute_pairing(pairing::half, pairing::interleaved,
+                          tensor_view<const T, 3>(x.data(), {4, 2, 32}),
+                          tensor_view<T, 3>(out.data(), {4, 2, 32}), 32);
+  EXPECT_EQ(in_place, out);
+}
+
+TEST(PermuteTest, WeightRowsCommuteWithProjection) {
+  // y = W x for W: [heads * head_dim][in_features]; permuting W's rows permutes y, and the
+  // rotation of the permuted y with the other pairing equals the permuted rotation of y.
+  const std::ptrdiff_t heads = 4, head_dim = 16, rotary_dim = 8, offset = 4, in_features = 12;
+  const std::ptrdiff_t rows = heads * head_dim;
+  const auto w = random_values<double>(static_cast<std::size_t>(rows * in_features), 9);
+  const auto x = random_values<double>(static_cast<std::size_t>(in_features), 10);
+  const auto project = [&](const std::vector<double>& weight) {
+    std::vector<double> y(static_cast<std::size_t>(rows), 0.0);
+    for (std::ptrdiff_t r = 0; r < rows; ++r)
+      for (std::ptrdiff_t c = 0; c < in_features; ++c)
+        y[static_cast<std::size_t>(r)] +=
+            weight[static_cast<std::size_t>(r * in_features + c)] * x[static_cast<std::size_t>(c)];
+    return y;
+  };
+  rotary::cos_sin_table<double> table(rotary_dim, 16);
+  for (pairing from : {pairing::interleaved, pairing::half}) {
+    const pairing to = other(from);
+    std::vector<double> w_to(w.size());
+    rotary::permute_weight_rows(from, to, tensor_view<const double, 2>(w.data(), {rows, in_features}),
+                                tensor_view<double, 2>(w_to.data(), {rows, in_features}), head_dim,
+                                rotary_dim, offset);
+    // Meta checkpoint (from) rotated with `from` vs converted checkpoint rotated with `to`.
+    std::vector<double> y_from = project(w), y_to = project(w_to);
+    const tensor_view<double, 3> v_from(y_from.data(), {1, heads, head_dim});
+    const tensor_view<double, 3> v_to(y_to.data(), {1, heads, head_dim});
+    rotary::rotate(from, v_from, table, positions::from_offset(11), offset);
+    rotary::rotate(to, v_to, table, positions::from_offset(11), offset);
+    rotary::permute_pairing(from, to, v_from, rotary_dim, offset);
+    for (std::size_t i = 0; i < y_to.size(); ++i) EXPECT_NEAR(y_to[i], y_from[i], 1e-12);
+    // In place, and back to the original rows exactly.
+    auto w_round = w_to;
+    rotary::permute_weight_rows(to, from, tensor_view<double, 2>(w_round.data(), {rows, in_features}),
+                                head_dim, rotary_dim, offset);
+    EXPECT_EQ(w_round, w);
+  }
+}
+
+TEST(PermuteErrorTest, BadArguments) {
+  std::vector<float> w(30 * 4), x(2 * 3 * 8);
+  const tensor_view<float, 2> wv(w.data(), {30, 4});
+  EXPECT_THROW(rotary::permute_weight_rows(pairing::half, pairing::interleaved, wv, 8, 8),
+               rotary::invalid_argument);  // 30 rows, not a multiple of 8
+  EXPECT_THROW(rotary::pairing_permutation(pairing::half, pairing::interleaved, 8, 7),
+               rotary::invalid_argument);  // odd rotary_dim
+  EXPECT_THROW(rotary::pairing_permutation(pairing::half, pairing::interleaved, 8, 8, 2),
+               rotary::invalid_argument);  // past head_dim
+  const tensor_view<const float, 3> in(x.data(), {2, 3, 8});
+  const tensor_view<float, 3> out(x.data() + 8, {2, 3, 8}, {24, 8, 1});
+  EXPECT_THROW(rotary::permute_pairing(pairing::half, pairing::interleaved, in, out, 8),
+               rotary::invalid_argument);  // overlapping in and out
+}
+
+}  // namespace

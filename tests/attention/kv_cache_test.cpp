@@ -1,0 +1,118 @@
+// KV cache: decoding token by token equals full causal attention over the whole sequence
+// (RoPE, 72 tokens, GQA); context shift by re-rotation equals recomputing from scratch.
+#include <gtest/gtest.h>
+
+#include "attention/attention_test_util.hpp"
+
+namespace {
+
+using rotary::attention_options;
+using rotary::kv_cache;
+using rotary::pairing;
+using rotary::positions;
+using rotary::tensor_view;
+using namespace rotary_test;
+
+constexpr std::ptrdiff_t kTokens = 72, kHeads = 4, kKvHeads = 2, kDim = 16;
+
+template <class T>
+class KvCacheTest : public ::testing::Test {};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(KvCacheTest, Scalars);
+
+TYPED_TEST(KvCacheTest, DecodeEqualsFullCausalAttention) {
+  using T = TypeParam;
+  rotary::cos_sin_table<T> table(kDim, kTokens);
+  auto q = random_vector<T>(kTokens * kHeads * kDim, 11);
+  auto k = random_vector<T>(kTokens * kKvHeads * kDim, 12);
+  auto v = random_vector<T>(kTokens * kKvHeads * kDim, 13);
+  // Full: rotate q, k at 0..T-1, causal attention over the whole sequence.
+  auto qr = q, kr = k;
+  rotary::rotate<pairing::half>(tensor_view<T, 3>(qr.data(), {kTokens, kHeads, kDim}), table,
+                                positions::from_offset(0));
+  rotary::rotate<pairing::half>(tensor_view<T, 3>(kr.data(), {kTokens, kKvHeads, kDim}), table,
+                                positions::from_offset(0));
+  std::vector<T> full(q.size());
+  attention_options<T> causal;
+  causal.causal = true;
+  rotary::scaled_dot_product_attention<T>(
+      tensor_view<const T, 3>(qr.data(), {kTokens, kHeads, kDim}),
+      tensor_view<const T, 3>(kr.data(), {kTokens, kKvHeads, kDim}),
+      tensor_view<const T, 3>(v.data(), {kTokens, kKvHeads, kDim}),
+      tensor_view<T, 3>(full.data(), {kTokens, kHeads, kDim}), causal);
+  // Decode: token t rotated at t, appended, attends to the cache.
+  kv_cache<T> cache(kKvHeads, kDim, kTokens);
+  std::vector<T> step(kHeads * kDim);
+  double worst = 0;
+  for (std::ptrdiff_t t = 0; t < kTokens; ++t) {
+    std::vector<T> qt(q.begin() + t * kHeads * kDim, q.begin() + (t + 1) * kHeads * kDim);
+    std::vector<T> kt(k.begin() + t * kKvHeads * kDim, k.begin() + (t + 1) * kKvHeads * kDim);
+    const auto at = positions::from_offset(cache.next_position());
+    rotary::rotate<pairing::half>(tensor_view<T, 3>(qt.data(), {1, kHeads, kDim}), table, at);
+    rotary::rotate<pairing::half>(tensor_view<T, 3>(kt.data(), {1, kKvHeads, kDim}), table, at);
+    cache.append(tensor_view<const T, 3>(kt.data(), {1, kKvHeads, kDim}),
+                 tensor_view<const T, 3>(v.data() + t * kKvHeads * kDim, {1, kKvHeads, kDim}));
+    rotary::attend_to_cache<T>(tensor_view<const T, 3>(qt.data(), {1, kHeads, kDim}), cache,
+                               tensor_view<T, 3>(step.data(), {1, kHeads, kDim}));
+    for (std::ptrdiff_t e = 0; e < kHeads * kDim; ++e)
+      worst = std::max(worst, std::abs(double(step[e]) - double(full[t * kHeads * kDim + e])));
+  }
+  EXPECT_EQ(cache.size(), kTokens);
+  EXPECT_LT(worst, tolerance<T>());
+}
+
+TYPED_TEST(KvCacheTest, ContextShiftEqualsRecomputing) {
+  using T = TypeParam;
+  const std::ptrdiff_t n = 40, drop = 13;
+  rotary::cos_sin_table<T> table(kDim, n);
+  auto k = random_vector<T>(n * kKvHeads * kDim, 21);
+  auto v = random_vector<T>(n * kKvHeads * kDim, 22);
+  kv_cache<T> cache(kKvHeads, kDim, n);
+  auto kr = k;
+  rotary::rotate<pairing::interleaved>(tensor_view<T, 3>(kr.data(), {n, kKvHeads, kDim}), table,
+                                       positions::from_offset(0));
+  cache.append(tensor_view<const T, 3>(kr.data(), {n, kKvHeads, kDim}),
+               tensor_view<const T, 3>(v.data(), {n, kKvHeads, kDim}));
+  cache.template context_shift<pairing::interleaved>(drop, table);
+  EXPECT_EQ(cache.size(), n - drop);
+  EXPECT_EQ(cache.first_position(), 0);
+  // From scratch: the unrotated keys drop.. rotated at 0 .. n-drop-1.
+  std::vector<T> fresh(k.begin() + drop * kKvHeads * kDim, k.end());
+  rotary::rotate<pairing::interleaved>(tensor_view<T, 3>(fresh.data(), {n - drop, kKvHeads, kDim}),
+                                       table, positions::from_offset(0));
+  const auto keys = cache.keys();
+  std::vector<T> cached(keys.data(), keys.data() + keys.size());
+  EXPECT_LT(max_abs_diff(cached, fresh), 4 * tolerance<T>());
+  const auto values = cache.values();
+  EXPECT_EQ(std::vector<T>(values.data(), values.data() + values.size()),
+            std::vector<T>(v.begin() + drop * kKvHeads * kDim, v.end()));
+  // The next token decodes as if the sequence had started at the first kept token.
+  EXPECT_EQ(cache.next_position(), n - drop);
+}
+
+TEST(KvCacheTest, DropOldestKeepsPositions) {
+  kv_cache<double> cache(1, 2, 4);
+  std::vector<double> kv = {1, 2, 3, 4, 5, 6};
+  cache.append(tensor_view<const double, 3>(kv.data(), {3, 1, 2}),
+               tensor_view<const double, 3>(kv.data(), {3, 1, 2}));
+  cache.drop_oldest(2);
+  EXPECT_EQ(cache.size(), 1);
+  EXPECT_EQ(cache.first_position(), 2);
+  EXPECT_EQ(cache.keys()(0, 0, 0), 5);
+}
+
+TEST(KvCacheTest, Errors) {
+  kv_cache<float> cache(2, 4, 2);
+  std::vector<float> x(32, 1.0f);
+  tensor_view<const float, 3> three(x.data(), {3, 2, 4}), one(x.data(), {1, 2, 4});
+  tensor_view<const float, 3> wrong_heads(x.data(), {1, 1, 4});
+  EXPECT_THROW(cache.append(three, three), rotary::invalid_argument);        // full
+  EXPECT_THROW(cache.append(wrong_heads, wrong_heads), rotary::invalid_argument);
+  EXPECT_THROW(cache.append(one, three), rotary::invalid_argument);          // v tokens
+  EXPECT_THROW(cache.drop_oldest(1), rotary::invalid_argument);              // empty
+  rotary::cos_sin_table<float> table(4, 8);
+  EXPECT_THROW(cache.shift_positions<pairing::half>(1, table), rotary::invalid_argument);
+  EXPECT_THROW(kv_cache<float>(3, 0, 4), rotary::invalid_argument);
+}
+
+}  // namespace

@@ -1,0 +1,127 @@
+// The same attention with each position encoding: RoPE's relative property end to end
+// (shifting every position leaves outputs unchanged) against sinusoidal and learned (they
+// change), relative bias (unchanged); length flexibility at 4x the longest length seen.
+#include <gtest/gtest.h>
+
+#include "attention/attention_test_util.hpp"
+
+namespace {
+
+using rotary::pairing;
+using rotary::positions;
+using rotary::tensor_view;
+using namespace rotary_test;
+
+constexpr std::ptrdiff_t kHeads = 4, kKvHeads = 2, kDim = 16;
+
+struct inputs {
+  std::ptrdiff_t n;
+  std::vector<double> q, k, v;
+  explicit inputs(std::ptrdiff_t tokens)
+      : n(tokens),
+        q(random_vector<double>(tokens * kHeads * kDim, 41)),
+        k(random_vector<double>(tokens * kKvHeads * kDim, 42)),
+        v(random_vector<double>(tokens * kKvHeads * kDim, 43)) {}
+
+  template <class Hook>
+  std::vector<double> attend(const Hook& hook, std::int64_t offset, bool causal = true) const {
+    std::vector<double> out(q.size());
+    rotary::attention_options<double> options;
+    options.causal = causal;
+    rotary::attention_with_positions<double>(
+        hook, tensor_view<const double, 3>(q.data(), {n, kHeads, kDim}),
+        positions::from_offset(offset), tensor_view<const double, 3>(k.data(), {n, kKvHeads, kDim}),
+        positions::from_offset(offset), tensor_view<const double, 3>(v.data(), {n, kKvHeads, kDim}),
+        tensor_view<double, 3>(out.data(), {n, kHeads, kDim}), options);
+    return out;
+  }
+};
+
+TEST(PositionHooksTest, ShiftingAllPositionsLeavesRopeUnchanged) {
+  const inputs in(24);
+  rotary::on_the_fly_angles<double> angles(kDim);
+  const auto rope = rotary::make_rope_hook<pairing::half>(angles);
+  for (std::int64_t shift : {1, 37, 1000}) {
+    EXPECT_LT(max_abs_diff(in.attend(rope, 0), in.attend(rope, shift)), 1e-12) << shift;
+  }
+  // ... and RoPE does depend on positions: a different relative layout changes the output.
+  EXPECT_GT(max_abs_diff(in.attend(rope, 0), in.attend(rotary::no_position_hook{}, 0)), 1e-3);
+}
+
+TEST(PositionHooksTest, ShiftingAllPositionsChangesAbsoluteEncodings) {
+  const inputs in(24);
+  const rotary::sinusoidal_encoding sinusoidal(kDim);
+  const rotary::learned_position_encoding<double> learned(128, kDim, /*seed=*/7, /*scale=*/1.0);
+  const rotary::absolute_hook sin_hook(sinusoidal);
+  const rotary::absolute_hook learned_hook(learned);
+  EXPECT_GT(max_abs_diff(in.attend(sin_hook, 0), in.attend(sin_hook, 37)), 1e-3);
+  EXPECT_GT(max_abs_diff(in.attend(learned_hook, 0), in.attend(learned_hook, 37)), 1e-3);
+}
+
+TEST(PositionHooksTest, RelativeBiasIsShiftInvariant) {
+  const inputs in(24);
+  for (const auto& buckets : {rotary::relative_buckets::t5(32, 128, true),
+                              rotary::relative_buckets::t5(16, 64, false),
+                              rotary::relative_buckets::clipped(5)}) {
+    const rotary::relative_position_bias<double> table(kHeads, buckets, 3, 2.0);
+    const rotary::relative_bias_hook hook(table);
+    EXPECT_LT(max_abs_diff(in.attend(hook, 0), in.attend(hook, 37)), 1e-12);
+    EXPECT_GT(max_abs_diff(in.attend(hook, 0), in.attend(rotary::no_position_hook{}, 0)), 1e-3);
+  }
+}
+
+TEST(PositionHooksTest, RelativeBiasHookEqualsExplicitBias) {
+  const inputs in(10);
+  const rotary::relative_position_bias<double> table(kHeads, rotary::relative_buckets::clipped(3),
+                                                     9, 1.0);
+  std::vector<double> bias(kHeads * in.n * in.n);
+  const std::int64_t ids[10] = {4, 0, 9, 2, 2, 7, 1, 3, 8, 5};
+  table.fill(tensor_view<double, 3>(bias.data(), {kHeads, in.n, in.n}),
+             positions::from_ids(ids, 10), positions::from_ids(ids, 10));
+  EXPECT_EQ(bias[0 * in.n + 2], table.bias(0, 9 - 4));
+  std::vector<double> a(in.q.size()), b(in.q.size());
+  const tensor_view<const double, 3> q(in.q.data(), {in.n, kHeads, kDim});
+  const tensor_view<const double, 3> k(in.k.data(), {in.n, kKvHeads, kDim});
+  const tensor_view<const double, 3> v(in.v.data(), {in.n, kKvHeads, kDim});
+  rotary::attention_with_positions<double>(rotary::relative_bias_hook(table), q,
+                                           positions::from_ids(ids, 10), k,
+                                           positions::from_ids(ids, 10), v,
+                                           tensor_view<double, 3>(a.data(), {in.n, kHeads, kDim}));
+  rotary::attention_options<double> options;
+  options.bias = tensor_view<const double, 3>(bias.data(), {kHeads, in.n, in.n});
+  rotary::scaled_dot_product_attention<double>(q, k, v, tensor_view<double, 3>(b.data(), {in.n, kHeads, kDim}),
+                                               options);
+  EXPECT_LT(max_abs_diff(a, b), 1e-15);
+}
+
+TEST(PositionHooksTest, LengthFlexibility) {
+  // The longest sequence "seen" (the learned table's length) is 32 tokens; run at 4x.
+  constexpr std::ptrdiff_t seen = 32, longer = 4 * seen;
+  const inputs in(longer);
+  // RoPE: a table grown on demand, or angles computed on the fly: no maximum length.
+  rotary::cos_sin_table<double> table(kDim, seen);
+  table.grow(longer);
+  rotary::on_the_fly_angles<double> angles(kDim);
+  const auto from_table = in.attend(rotary::make_rope_hook<pairing::interleaved>(table), 0);
+  const auto on_the_fly = in.attend(rotary::make_rope_hook<pairing::interleaved>(angles), 0);
+  EXPECT_LT(max_abs_diff(from_table, on_the_fly), 1e-12);
+  for (double x : from_table) ASSERT_TRUE(std::isfinite(x));
+  // Sinusoidal: no table, any length.
+  const rotary::sinusoidal_encoding sinusoidal(kDim);
+  for (double x : in.attend(rotary::absolute_hook(sinusoidal), 0)) ASSERT_TRUE(std::isfinite(x));
+  // Learned: the documented error past max_positions.
+  const rotary::learned_position_encoding<double> learned(seen, kDim);
+  EXPECT_NO_THROW(inputs(seen).attend(rotary::absolute_hook(learned), 0));
+  EXPECT_THROW(in.attend(rotary::absolute_hook(learned), 0), rotary::out_of_range);
+}
+
+TEST(PositionHooksTest, InputsAreNotModified) {
+  const inputs in(8);
+  const auto q = in.q, k = in.k;
+  rotary::on_the_fly_angles<double> angles(kDim);
+  in.attend(rotary::make_rope_hook<pairing::half>(angles), 3);
+  EXPECT_EQ(in.q, q);
+  EXPECT_EQ(in.k, k);
+}
+
+}  // namespace

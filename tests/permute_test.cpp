@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -41,7 +43,13 @@ TEST(PermuteTest, IndexMapOfOneHead) {
 template <class T>
 struct PermuteTypedTest : ::testing::Test {};
 using ElementTypes = ::testing::Types<float, double>;
-TYPED_TEST_SUITE(PermuteTypedTest, ElementTypes);
+struct TypeNames {
+  template <class T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, float> ? "float" : "double";
+  }
+};
+TYPED_TEST_SUITE(PermuteTypedTest, ElementTypes, TypeNames);
 
 TYPED_TEST(PermuteTypedTest, RotateThenPermuteEqualsPermuteThenRotate) {
   using T = TypeParam;

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -28,7 +30,13 @@ constexpr std::ptrdiff_t kHeads = 4, kHeadDim = 32;
 template <class T>
 struct PositionsTest : ::testing::Test {};
 using ElementTypes = ::testing::Types<float, double>;
-TYPED_TEST_SUITE(PositionsTest, ElementTypes);
+struct TypeNames {
+  template <class T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, float> ? "float" : "double";
+  }
+};
+TYPED_TEST_SUITE(PositionsTest, ElementTypes, TypeNames);
 
 /// Rotates a copy of x ([tokens][kHeads][kHeadDim]) with the given positions.
 template <class T, class Angles>

@@ -140,10 +140,20 @@ class relative_position_bias {
     ROTARY_CHECK(out.data() != nullptr || out.size() == 0, fn, ": out data must not be null");
     const std::vector<std::int64_t> m = list(fn, q_pos, out.extent(1));
     const std::vector<std::int64_t> n = list(fn, k_pos, out.extent(2));
+    if (m.empty() || n.empty()) return;
+    // Bucket once per distinct distance r in [lo, hi] (the bucket needs a log), not per logit.
+    const std::int64_t lo = *std::min_element(n.begin(), n.end()) -
+                            *std::max_element(m.begin(), m.end());
+    const std::int64_t hi = *std::max_element(n.begin(), n.end()) -
+                            *std::min_element(m.begin(), m.end());
+    std::vector<std::ptrdiff_t> bucket(static_cast<std::size_t>(hi - lo + 1));
+    for (std::int64_t r = lo; r <= hi; ++r) bucket[static_cast<std::size_t>(r - lo)] = buckets_(r);
     for (std::ptrdiff_t h = 0; h < num_heads_; ++h) {
+      const C* row = table_.data() + h * buckets_.count();
       for (std::size_t i = 0; i < m.size(); ++i) {
         for (std::size_t j = 0; j < n.size(); ++j) {
-          out(h, i, j) = static_cast<std::remove_const_t<T>>(bias(h, n[j] - m[i]));
+          out(h, i, j) = static_cast<std::remove_const_t<T>>(
+              row[bucket[static_cast<std::size_t>(n[j] - m[i] - lo)]]);
         }
       }
     }

@@ -13,6 +13,7 @@
 /// The instruction set is picked statically (config.hpp); everything is declared in the
 /// ISA's inline namespace. The batch never appears in the public API.
 
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 
@@ -43,15 +44,27 @@ struct batch {
   friend batch operator*(batch a, batch b) noexcept {
     return {{a.lane[0] * b.lane[0], a.lane[1] * b.lane[1]}};
   }
-  // NOTE: a*b + c, not std::fma: without hardware FMA std::fma is a slow library call.
-  // The compiler contracts it into an FMA where the target has one.
   friend batch fma(batch a, batch b, batch c) noexcept {
-    return {{a.lane[0] * b.lane[0] + c.lane[0], a.lane[1] * b.lane[1] + c.lane[1]}};
+    return {{madd(a.lane[0], b.lane[0], c.lane[0]), madd(a.lane[1], b.lane[1], c.lane[1])}};
   }
   friend batch fnma(batch a, batch b, batch c) noexcept {
-    return {{c.lane[0] - a.lane[0] * b.lane[0], c.lane[1] - a.lane[1] * b.lane[1]}};
+    return {{madd(-a.lane[0], b.lane[0], c.lane[0]), madd(-a.lane[1], b.lane[1], c.lane[1])}};
   }
   friend batch swap_pairs(batch v) noexcept { return {{v.lane[1], v.lane[0]}}; }
+
+ private:
+  // NOTE: where the target has hardware FMA, an explicit std::fma (one instruction), so that
+  // every instantiation rounds the same way: left to -ffp-contract, a*b + c was fused in
+  // some inlined copies and not in others, and e.g. a table and on_the_fly_angles gave
+  // results differing in the last bit. Without hardware FMA std::fma is a slow library
+  // call, so plain a*b + c there (nothing to contract it into).
+  static T madd(T a, T b, T c) noexcept {
+#if defined(__FP_FAST_FMA) || defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+  }
 };
 
 ROTARY_ISA_NAMESPACE_END

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -26,7 +27,15 @@ using real = rotary_test::oracle::real;
 template <class T>
 class RotateTest : public ::testing::Test {};
 using ElementTypes = ::testing::Types<float, double>;
-TYPED_TEST_SUITE(RotateTest, ElementTypes);
+/// Names the typed instances "float" and "double" (also passing a third argument keeps
+/// clang's -Wpedantic quiet about an empty variadic macro argument).
+struct ElementTypeNames {
+  template <class T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, float> ? "float" : "double";
+  }
+};
+TYPED_TEST_SUITE(RotateTest, ElementTypes, ElementTypeNames);
 
 constexpr pairing kPairings[] = {pairing::interleaved, pairing::half};
 
@@ -205,10 +214,24 @@ void expect_matches_oracle(const Shape& s, const Angles& angles,
   }
 }
 
+/// The shapes above, lighter for the O(head_dim^2) dense oracle (sanitizer builds too):
+/// one head for head_dim >= 96, and no odd-offset variant there.
+std::vector<Shape> oracle_shapes() {
+  std::vector<Shape> out;
+  for (Shape s : shapes()) {
+    if (s.head_dim >= 96) {
+      if (s.rotary_offset == 1) continue;
+      s.heads = 1;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 TYPED_TEST(RotateTest, MatchesDenseRotationMatrixWithTable) {
   using T = TypeParam;
   std::uint64_t seed = 100;
-  for (Shape s : shapes()) {
+  for (Shape s : oracle_shapes()) {
     s.tokens = 5;
     const rotary::cos_sin_table<T> table(s.rotary_dim, 1001);
     expect_matches_oracle<T>(s, table, {0, 1, 17, 1000, 999}, seed++);
@@ -218,7 +241,7 @@ TYPED_TEST(RotateTest, MatchesDenseRotationMatrixWithTable) {
 TYPED_TEST(RotateTest, MatchesDenseRotationMatrixOnTheFlyLargePositions) {
   using T = TypeParam;
   std::uint64_t seed = 200;
-  for (Shape s : shapes()) {
+  for (Shape s : oracle_shapes()) {
     s.tokens = 4;
     const rotary::on_the_fly_angles<T> fly(s.rotary_dim);
     expect_matches_oracle<T>(s, fly, {0, 100000, 65537, (1 << 20) - 1}, seed++);

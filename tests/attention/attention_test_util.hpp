@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 namespace rotary_test {
@@ -24,6 +26,15 @@ std::vector<T> random_vector(std::size_t n, unsigned seed, double lo = -1.0, dou
   for (auto& v : x) v = static_cast<T>(dist(rng));
   return x;
 }
+
+/// Names float/double typed tests (and gives TYPED_TEST_SUITE its third argument, which
+/// clang -Wpedantic requires).
+struct ScalarNames {
+  template <class T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, float> ? "float" : "double";
+  }
+};
 
 template <class T>
 T tolerance() {

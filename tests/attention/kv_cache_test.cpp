@@ -18,7 +18,7 @@ constexpr std::ptrdiff_t kTokens = 72, kHeads = 4, kKvHeads = 2, kDim = 16;
 template <class T>
 class KvCacheTest : public ::testing::Test {};
 using Scalars = ::testing::Types<float, double>;
-TYPED_TEST_SUITE(KvCacheTest, Scalars);
+TYPED_TEST_SUITE(KvCacheTest, Scalars, ScalarNames);
 
 TYPED_TEST(KvCacheTest, DecodeEqualsFullCausalAttention) {
   using T = TypeParam;

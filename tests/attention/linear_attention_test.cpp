@@ -50,7 +50,7 @@ std::vector<double> eq19(pairing p, const std::vector<T>& q, const std::vector<T
 template <class T>
 class LinearAttentionTest : public ::testing::Test {};
 using Scalars = ::testing::Types<float, double>;
-TYPED_TEST_SUITE(LinearAttentionTest, Scalars);
+TYPED_TEST_SUITE(LinearAttentionTest, Scalars, ScalarNames);
 
 TYPED_TEST(LinearAttentionTest, MatchesExplicitSumOfEq19) {
   using T = TypeParam;
@@ -66,17 +66,16 @@ TYPED_TEST(LinearAttentionTest, MatchesExplicitSumOfEq19) {
         const std::int64_t q0 = 5 + nk - nq, k0 = 5;  // queries at the end of the keys
         rotary::on_the_fly_angles<T> angles(d);
         std::vector<T> out(q.size());
-        rotary::linear_attention<pairing::interleaved>(
-            tensor_view<const T, 3>(q.data(), {nq, heads, d}), positions::from_offset(q0),
-            tensor_view<const T, 3>(k.data(), {nk, kv_heads, d}), positions::from_offset(k0),
-            tensor_view<const T, 3>(v.data(), {nk, kv_heads, d}),
-            tensor_view<T, 3>(out.data(), {nq, heads, d}), angles, {causal});
-        if (p == pairing::half) {
-          rotary::linear_attention<pairing::half>(
-              tensor_view<const T, 3>(q.data(), {nq, heads, d}), positions::from_offset(q0),
-              tensor_view<const T, 3>(k.data(), {nk, kv_heads, d}), positions::from_offset(k0),
-              tensor_view<const T, 3>(v.data(), {nk, kv_heads, d}),
-              tensor_view<T, 3>(out.data(), {nq, heads, d}), angles, {causal});
+        const tensor_view<const T, 3> qv(q.data(), {nq, heads, d});
+        const tensor_view<const T, 3> kv(k.data(), {nk, kv_heads, d});
+        const tensor_view<const T, 3> vv(v.data(), {nk, kv_heads, d});
+        const tensor_view<T, 3> ov(out.data(), {nq, heads, d});
+        const auto q_pos = positions::from_offset(q0), k_pos = positions::from_offset(k0);
+        if (p == pairing::interleaved) {
+          rotary::linear_attention<pairing::interleaved>(qv, q_pos, kv, k_pos, vv, ov, angles,
+                                                         {causal});
+        } else {
+          rotary::linear_attention<pairing::half>(qv, q_pos, kv, k_pos, vv, ov, angles, {causal});
         }
         const auto expected = eq19(p, q, k, v, nq, nk, heads, kv_heads, d, q0, k0, causal);
         EXPECT_LT(max_abs_diff(out, expected), 20 * tolerance<T>());

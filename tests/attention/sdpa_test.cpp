@@ -15,7 +15,7 @@ using namespace rotary_test;
 template <class T>
 class SdpaTest : public ::testing::Test {};
 using Scalars = ::testing::Types<float, double>;
-TYPED_TEST_SUITE(SdpaTest, Scalars);
+TYPED_TEST_SUITE(SdpaTest, Scalars, ScalarNames);
 
 struct config {
   std::ptrdiff_t nq, nk, heads, kv_heads, d, dv;

@@ -99,13 +99,14 @@ void BM_RotateReference(benchmark::State& state) {
 }
 
 /// A plain contiguous scalar loop over a table (what one writes by hand), for the ratio
-/// "SIMD kernel / plain loop". Half-split, out of place.
-template <class T>
-void BM_PlainLoopHalf(benchmark::State& state) {
+/// "SIMD kernel / plain loop"; out of place. Pair i is (x[a(i)], x[b(i)]).
+template <class T, pairing P>
+void BM_PlainLoop(benchmark::State& state) {
   const shape s(state);
   std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
   rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
   const std::ptrdiff_t half = s.head_dim / 2;
+  constexpr bool interleaved = P == pairing::interleaved;
   for (auto _ : state) {
     for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
       const T* c = table.data() + t * s.head_dim;
@@ -114,34 +115,10 @@ void BM_PlainLoopHalf(benchmark::State& state) {
         const T* x = in.data() + (t * s.heads + h) * s.head_dim;
         T* y = out.data() + (t * s.heads + h) * s.head_dim;
         for (std::ptrdiff_t i = 0; i < half; ++i) {
-          y[i] = x[i] * c[i] - x[i + half] * sn[i];
-          y[i + half] = x[i + half] * c[i] + x[i] * sn[i];
-        }
-      }
-    }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes<T>(state, s);
-}
-
-/// The same plain loop for the interleaved pairing.
-template <class T>
-void BM_PlainLoopInterleaved(benchmark::State& state) {
-  const shape s(state);
-  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
-  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
-  const std::ptrdiff_t half = s.head_dim / 2;
-  for (auto _ : state) {
-    for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
-      const T* c = table.data() + t * s.head_dim;
-      const T* sn = c + half;
-      for (std::ptrdiff_t h = 0; h < s.heads; ++h) {
-        const T* x = in.data() + (t * s.heads + h) * s.head_dim;
-        T* y = out.data() + (t * s.heads + h) * s.head_dim;
-        for (std::ptrdiff_t i = 0; i < half; ++i) {
-          y[2 * i] = x[2 * i] * c[i] - x[2 * i + 1] * sn[i];
-          y[2 * i + 1] = x[2 * i + 1] * c[i] + x[2 * i] * sn[i];
+          const std::ptrdiff_t a = interleaved ? 2 * i : i;
+          const std::ptrdiff_t b = interleaved ? 2 * i + 1 : i + half;
+          y[a] = x[a] * c[i] - x[b] * sn[i];
+          y[b] = x[b] * c[i] + x[a] * sn[i];
         }
       }
     }
@@ -167,8 +144,8 @@ void shapes(benchmark::internal::Benchmark* b) {
   BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::half)->Apply(shapes);                 \
   BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::interleaved)->Apply(shapes);   \
   BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::half)->Apply(shapes);          \
-  BENCHMARK_TEMPLATE(BM_PlainLoopInterleaved, T)->Apply(shapes);                  \
-  BENCHMARK_TEMPLATE(BM_PlainLoopHalf, T)->Apply(shapes);                         \
+  BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::interleaved)->Apply(shapes);       \
+  BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::half)->Apply(shapes);              \
   BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::interleaved)->Apply(shapes); \
   BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::half)->Apply(shapes)
 

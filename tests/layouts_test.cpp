@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -12,14 +14,6 @@ namespace {
 
 using rotary::pairing;
 using rotary::tensor_view;
-
-std::vector<float> random_floats(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 struct dims {
   std::ptrdiff_t batch = 3, seq = 5, heads = 3, head_dim = 20, rotary_dim = 16;
@@ -65,7 +59,7 @@ class LayoutsTest : public ::testing::TestWithParam<pairing> {};
 TEST_P(LayoutsTest, EveryLayoutMatchesContiguousPerSequence) {
   const pairing p = GetParam();
   const dims n;
-  const std::vector<float> x = random_floats(n.size(), 1);
+  const std::vector<float> x = rotary_test::random_vector<float>(n.size(), 1);
   rotary::cos_sin_table<float> table(n.rotary_dim, 64);
   const auto bpos = rotary::batch_positions::from_starts(kStarts, n.batch);
   for (std::ptrdiff_t rotary_offset : {0, 4}) {
@@ -93,7 +87,7 @@ TEST_P(LayoutsTest, EveryLayoutMatchesContiguousPerSequence) {
 TEST_P(LayoutsTest, PackedThdMatchesPerSequence) {
   const pairing p = GetParam();
   const dims n;
-  const std::vector<float> x = random_floats(n.size(), 2);
+  const std::vector<float> x = rotary_test::random_vector<float>(n.size(), 2);
   rotary::cos_sin_table<float> table(n.rotary_dim, 64);
   const std::vector<float> want = expected(p, n, x, 0);
   std::vector<float> y = x;  // BSHD memory is THD memory with equal lengths
@@ -106,7 +100,7 @@ TEST_P(LayoutsTest, PackedThdMatchesPerSequence) {
 TEST_P(LayoutsTest, SequenceLoopMatchesBatchCall) {
   const pairing p = GetParam();
   const dims n;
-  std::vector<float> a = random_floats(n.size(), 3), b = a;
+  std::vector<float> a = rotary_test::random_vector<float>(n.size(), 3), b = a;
   rotary::cos_sin_table<float> table(n.rotary_dim, 64);
   const auto va = rotary::bhsd_view(a.data(), n.batch, n.heads, n.seq, n.head_dim);
   const auto vb = rotary::bhsd_view(b.data(), n.batch, n.heads, n.seq, n.head_dim);
@@ -116,7 +110,7 @@ TEST_P(LayoutsTest, SequenceLoopMatchesBatchCall) {
   }
   EXPECT_EQ(a, b);
   // Explicit ids [batch][seq] equal to the offsets give the same result.
-  std::vector<float> c = random_floats(n.size(), 3);
+  std::vector<float> c = rotary_test::random_vector<float>(n.size(), 3);
   std::vector<std::int64_t> ids(static_cast<std::size_t>(n.batch * n.seq));
   for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = 3 + static_cast<std::int64_t>(i) % n.seq;
   rotary::rotate(p, rotary::bhsd_view(c.data(), n.batch, n.heads, n.seq, n.head_dim), table,
@@ -128,7 +122,7 @@ TEST_P(LayoutsTest, PaddedStridesSkipPaddingBetweenHeadsAndTokens) {
   const pairing p = GetParam();
   const std::ptrdiff_t tokens = 7, heads = 5, head_dim = 24;
   const std::ptrdiff_t head_stride = head_dim + 3, token_stride = heads * head_stride + 11;
-  const std::vector<float> x = random_floats(static_cast<std::size_t>(tokens * heads * head_dim), 4);
+  const std::vector<float> x = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * head_dim), 4);
   rotary::cos_sin_table<float> table(head_dim, 32);
   std::vector<float> want = x;
   rotary::rotate(p, rotary::thd_view(want.data(), tokens, heads, head_dim), table,
@@ -184,7 +178,7 @@ TEST(LayoutsErrorTest, OverlappingBatchViewsRejected) {
 
 TEST(LayoutsErrorTest, PositionPastTableCheckedBeforeAnyWrite) {
   const dims n;
-  std::vector<float> x = random_floats(n.size(), 5), before = x;
+  std::vector<float> x = rotary_test::random_vector<float>(n.size(), 5), before = x;
   rotary::cos_sin_table<float> table(n.rotary_dim, 8);
   const std::int64_t starts[3] = {0, 0, 4};  // the last sequence reaches position 8
   EXPECT_THROW(rotary::rotate<pairing::interleaved>(

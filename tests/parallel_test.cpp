@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -12,14 +14,6 @@ namespace {
 using rotary::pairing;
 using rotary::positions;
 using rotary::tensor_view;
-
-std::vector<float> random_floats(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 rotary::execution forced(int threads) {
   rotary::execution ex = rotary::threads(threads);
@@ -33,7 +27,7 @@ struct shape {
 
 TEST(ParallelTest, BitwiseEqualToSingleThread) {
   for (const shape s : {shape{37, 5, 24}, shape{1, 7, 32}, shape{2, 3, 16}, shape{13, 1, 8}}) {
-    const auto x = random_floats(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 1);
+    const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 1);
     rotary::cos_sin_table<float> table(s.head_dim, 64);
     rotary::on_the_fly_angles<float> fly(s.head_dim / 2);
     std::vector<std::int64_t> ids(static_cast<std::size_t>(s.tokens));
@@ -72,8 +66,8 @@ TEST(ParallelTest, BitwiseEqualToSingleThread) {
 TEST(ParallelTest, QkBitwiseEqualToSingleThread) {
   for (const shape s : {shape{11, 32, 64}, shape{1, 32, 64}, shape{3, 4, 16}}) {
     for (std::ptrdiff_t kv : {std::ptrdiff_t{1}, s.heads / 4}) {
-      const auto q0 = random_floats(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 2);
-      const auto k0 = random_floats(static_cast<std::size_t>(s.tokens * kv * s.head_dim), 3);
+      const auto q0 = rotary_test::random_vector<float>(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 2);
+      const auto k0 = rotary_test::random_vector<float>(static_cast<std::size_t>(s.tokens * kv * s.head_dim), 3);
       rotary::cos_sin_table<float> table(s.head_dim, 64);
       for (pairing p : {pairing::interleaved, pairing::half}) {
         auto q1 = q0, k1 = k0;
@@ -96,7 +90,7 @@ TEST(ParallelTest, QkBitwiseEqualToSingleThread) {
 
 TEST(ParallelTest, TransposeAndUnrotateThreaded) {
   const std::ptrdiff_t tokens = 19, heads = 3, head_dim = 32;
-  const auto x = random_floats(static_cast<std::size_t>(tokens * heads * head_dim), 4);
+  const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * head_dim), 4);
   rotary::cos_sin_table<float> table(head_dim, 32);
   auto a = x, b = x;
   const tensor_view<float, 3> va(a.data(), {tokens, heads, head_dim});

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
@@ -14,15 +16,6 @@ namespace {
 using rotary::pairing;
 using rotary::positions;
 using rotary::tensor_view;
-
-template <class T>
-std::vector<T> random_values(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(rng));
-  return v;
-}
 
 pairing other(pairing p) { return p == pairing::half ? pairing::interleaved : pairing::half; }
 
@@ -56,7 +49,7 @@ TYPED_TEST(PermuteTypedTest, RotateThenPermuteEqualsPermuteThenRotate) {
   const std::ptrdiff_t tokens = 9, heads = 3;
   struct shape { std::ptrdiff_t head_dim, rotary_dim, offset; };
   for (const shape s : {shape{64, 64, 0}, shape{48, 16, 0}, shape{40, 24, 8}, shape{6, 2, 3}}) {
-    const auto x = random_values<T>(static_cast<std::size_t>(tokens * heads * s.head_dim), 7);
+    const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * heads * s.head_dim), 7);
     rotary::cos_sin_table<T> table(s.rotary_dim, 32);
     for (pairing from : {pairing::interleaved, pairing::half}) {
       const pairing to = other(from);
@@ -81,7 +74,7 @@ TYPED_TEST(PermuteTypedTest, RotateThenPermuteEqualsPermuteThenRotate) {
 
 TYPED_TEST(PermuteTypedTest, OutOfPlaceMatchesInPlace) {
   using T = TypeParam;
-  const auto x = random_values<T>(4 * 2 * 32, 8);
+  const auto x = rotary_test::random_vector<T>(4 * 2 * 32, 8);
   auto in_place = x;
   std::vector<T> out(x.size());
   rotary::permute_pairing(pairing::half, pairing::interleaved,
@@ -97,8 +90,8 @@ TEST(PermuteTest, WeightRowsCommuteWithProjection) {
   // rotation of the permuted y with the other pairing equals the permuted rotation of y.
   const std::ptrdiff_t heads = 4, head_dim = 16, rotary_dim = 8, offset = 4, in_features = 12;
   const std::ptrdiff_t rows = heads * head_dim;
-  const auto w = random_values<double>(static_cast<std::size_t>(rows * in_features), 9);
-  const auto x = random_values<double>(static_cast<std::size_t>(in_features), 10);
+  const auto w = rotary_test::random_vector<double>(static_cast<std::size_t>(rows * in_features), 9);
+  const auto x = rotary_test::random_vector<double>(static_cast<std::size_t>(in_features), 10);
   const auto project = [&](const std::vector<double>& weight) {
     std::vector<double> y(static_cast<std::size_t>(rows), 0.0);
     for (std::ptrdiff_t r = 0; r < rows; ++r)

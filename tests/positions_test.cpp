@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdint>
 #include <random>
 #include <string>
@@ -15,15 +17,6 @@ namespace {
 using rotary::pairing;
 using rotary::positions;
 using rotary::tensor_view;
-
-template <class T>
-std::vector<T> random_values(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> dist(-1.0, 1.0);
-  std::vector<T> v(n);
-  for (T& x : v) x = static_cast<T>(dist(rng));
-  return v;
-}
 
 constexpr std::ptrdiff_t kHeads = 4, kHeadDim = 32;
 
@@ -49,7 +42,7 @@ std::vector<T> rotated(pairing p, std::vector<T> x, const Angles& angles, const 
 TYPED_TEST(PositionsTest, EveryModeMatchesExplicitIds) {
   using T = TypeParam;
   const std::ptrdiff_t tokens = 11;
-  const auto x = random_values<T>(static_cast<std::size_t>(tokens * kHeads * kHeadDim), 1);
+  const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * kHeads * kHeadDim), 1);
   rotary::cos_sin_table<T> table(kHeadDim, 64);
   rotary::on_the_fly_angles<T> fly(kHeadDim);
   // Three packed sequences of lengths 4, 0, 7 starting at 5, 9, 30.
@@ -81,7 +74,7 @@ TYPED_TEST(PositionsTest, PackedMatchesEachSequenceSeparately) {
   using T = TypeParam;
   const std::int64_t cu[5] = {0, 3, 10, 11, 24};
   const std::ptrdiff_t tokens = 24, per_token = kHeads * kHeadDim;
-  const auto x = random_values<T>(static_cast<std::size_t>(tokens * per_token), 2);
+  const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * per_token), 2);
   rotary::cos_sin_table<T> table(kHeadDim, 32);
   for (pairing p : {pairing::interleaved, pairing::half}) {
     const std::vector<T> packed = rotated(p, x, table, positions::packed(cu, 5));
@@ -97,7 +90,7 @@ TYPED_TEST(PositionsTest, PackedMatchesEachSequenceSeparately) {
 TYPED_TEST(PositionsTest, DecodeStepMatchesRowOfPrefill) {
   using T = TypeParam;
   const std::ptrdiff_t tokens = 17, per_token = kHeads * kHeadDim;
-  const auto x = random_values<T>(static_cast<std::size_t>(tokens * per_token), 3);
+  const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * per_token), 3);
   rotary::cos_sin_table<T> table(kHeadDim, tokens);
   for (pairing p : {pairing::interleaved, pairing::half}) {
     const std::vector<T> prefill = rotated(p, x, table, positions::from_offset(0));

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "test_util.hpp"
+
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -12,14 +14,6 @@ namespace {
 using rotary::pairing;
 using rotary::positions;
 using rotary::tensor_view;
-
-std::vector<float> random_floats(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
 
 struct QkCase {
   pairing p;
@@ -31,8 +25,8 @@ class RotateQkTest : public ::testing::TestWithParam<QkCase> {};
 TEST_P(RotateQkTest, MatchesSeparateCalls) {
   const auto [p, kv_heads] = GetParam();
   const std::ptrdiff_t tokens = 6, heads = 32, head_dim = 128;
-  const auto q0 = random_floats(static_cast<std::size_t>(tokens * heads * head_dim), 1);
-  const auto k0 = random_floats(static_cast<std::size_t>(tokens * kv_heads * head_dim), 2);
+  const auto q0 = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * head_dim), 1);
+  const auto k0 = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * kv_heads * head_dim), 2);
   rotary::cos_sin_table<float> table(head_dim, 64);
   rotary::on_the_fly_angles<float> fly(64);  // partial rotary: 64 of 128
   const std::int32_t ids[6] = {3, 9, 0, 41, 41, 7};
@@ -82,8 +76,8 @@ INSTANTIATE_TEST_SUITE_P(GqaMqa, RotateQkTest,
 
 TEST(RotateQkTest, TransposeUndoesRotate) {
   const std::ptrdiff_t tokens = 5, heads = 4, kv = 2, head_dim = 16;
-  const auto q0 = random_floats(static_cast<std::size_t>(tokens * heads * head_dim), 3);
-  const auto k0 = random_floats(static_cast<std::size_t>(tokens * kv * head_dim), 4);
+  const auto q0 = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * head_dim), 3);
+  const auto k0 = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * kv * head_dim), 4);
   auto q = q0, k = k0;
   rotary::cos_sin_table<float> table(head_dim, 16);
   const tensor_view<float, 3> vq(q.data(), {tokens, heads, head_dim});
@@ -98,7 +92,7 @@ TEST(RotateQkTest, FusedQkvBufferViews) {
   // One buffer [tokens][(H + 2 H_kv) * head_dim]: q, k and v of a token side by side.
   const std::ptrdiff_t tokens = 7, heads = 8, kv = 2, head_dim = 64;
   const std::ptrdiff_t row = (heads + 2 * kv) * head_dim;
-  const auto qkv0 = random_floats(static_cast<std::size_t>(tokens * row), 5);
+  const auto qkv0 = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * row), 5);
   auto qkv = qkv0;
   const tensor_view<float, 3> q(qkv.data(), {tokens, heads, head_dim}, {row, head_dim, 1});
   const tensor_view<float, 3> k(qkv.data() + heads * head_dim, {tokens, kv, head_dim},

@@ -160,14 +160,9 @@ template <pairing P, bool Transpose, class In, class T, class Angles>
 void run_batch_rotation(const char* function, tensor_view<In, 4> in, tensor_view<T, 4> out,
                         const Angles& angles, const batch_positions& bpos,
                         std::ptrdiff_t rotary_offset) {
-  static_assert(std::is_same_v<std::remove_const_t<In>, T>,
-                "rotate: in and out must have the same element type");
-  static_check_element_type<T>();
   decltype(auto) source = angle_source(angles);
   using Source = std::remove_cv_t<std::remove_reference_t<decltype(source)>>;
-  static_assert(std::is_same_v<typename Source::value_type, compute_type_t<T>>,
-                "rotate: the cos/sin source must hold the compute type of the data "
-                "(float tables for float data, double for double)");
+  static_check_rotation<In, T, Source>();
   const std::ptrdiff_t batch = in.extent(0), seq = in.extent(1);
   ROTARY_CHECK(batch >= 0 && seq >= 0, function, ": batch and seq must be >= 0, got ", batch,
                " and ", seq);

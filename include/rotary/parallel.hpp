@@ -151,15 +151,10 @@ template <pairing P, bool Transpose, class In, class T, class Angles>
 void run_rotation_parallel(const char* function, const execution& ex, tensor_view<In, 3> in,
                            tensor_view<T, 3> out, const Angles& angles, const positions& pos,
                            std::ptrdiff_t rotary_offset) {
-  static_assert(std::is_same_v<std::remove_const_t<In>, T>,
-                "rotate: in and out must have the same element type");
-  static_check_element_type<T>();
   check_execution(function, ex);
   decltype(auto) source = angle_source(angles);
   using Source = std::remove_cv_t<std::remove_reference_t<decltype(source)>>;
-  static_assert(std::is_same_v<typename Source::value_type, compute_type_t<T>>,
-                "rotate: the cos/sin source must hold the compute type of the data "
-                "(float tables for float data, double for double)");
+  static_check_rotation<In, T, Source>();
   check_job(function, rotation_job<T, Source>{in, out, source, pos, rotary_offset});
   const head_group<T> group{in, out};
   rotate_groups_parallel<P, Transpose>(ex, source, pos, rotary_offset, &group, 1);

@@ -24,11 +24,10 @@ template <class In, class T, class Angles>
 void rotate_reference(pairing p, tensor_view<In, 3> in, tensor_view<T, 3> out,
                       const Angles& angles, const positions& pos,
                       std::ptrdiff_t rotary_offset = 0, bool transpose = false) {
-  static_assert(std::is_same_v<std::remove_const_t<In>, T>,
-                "rotate_reference: in and out must have the same element type");
   using C = compute_type_t<T>;
   decltype(auto) source = detail::angle_source(angles);
   using Source = std::remove_cv_t<std::remove_reference_t<decltype(source)>>;
+  detail::static_check_rotation<In, T, Source>();
   const detail::rotation_job<T, Source> job{in, out, source, pos, rotary_offset};
   detail::check_job("rotate_reference", job);
 

@@ -35,14 +35,9 @@ ROTARY_ISA_NAMESPACE_BEGIN
 template <pairing P, bool Transpose, class In, class T, class Angles>
 void run_rotation(const char* function, tensor_view<In, 3> in, tensor_view<T, 3> out,
                   const Angles& angles, const positions& pos, std::ptrdiff_t rotary_offset) {
-  static_assert(std::is_same_v<std::remove_const_t<In>, T>,
-                "rotate: in and out must have the same element type");
-  static_check_element_type<T>();
   decltype(auto) source = angle_source(angles);
   using Source = std::remove_cv_t<std::remove_reference_t<decltype(source)>>;
-  static_assert(std::is_same_v<typename Source::value_type, compute_type_t<T>>,
-                "rotate: the cos/sin source must hold the compute type of the data "
-                "(float tables for float data, double for double)");
+  static_check_rotation<In, T, Source>();
   const rotation_job<T, Source> job{in, out, source, pos, rotary_offset};
   check_job(function, job);
   rotate_tokens<P, Transpose>(job, 0, in.extent(0));

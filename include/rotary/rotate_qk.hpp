@@ -86,13 +86,8 @@ std::pair<head_group<T>, head_group<T>> checked_qk(const char* function,
                                                    tensor_view<T, 3> k_out, const Source& source,
                                                    const positions& pos,
                                                    std::ptrdiff_t rotary_offset) {
-  static_assert(std::is_same_v<std::remove_const_t<QIn>, T> &&
-                    std::is_same_v<std::remove_const_t<KIn>, T>,
-                "rotate_qk: q and k, in and out, must have the same element type");
-  static_check_element_type<T>();
-  static_assert(std::is_same_v<typename Source::value_type, compute_type_t<T>>,
-                "rotate_qk: the cos/sin source must hold the compute type of the data "
-                "(float tables for float data, double for double)");
+  static_check_rotation<QIn, T, Source>();
+  static_check_rotation<KIn, T, Source>();
   // Heads and extents first, so that a head-count mismatch is reported as such.
   check_view(function, "q_in", q_in);
   check_view(function, "k_in", k_in);

@@ -45,6 +45,18 @@ template <class A>
 struct is_angle_source<A, std::void_t<decltype(angle_source(std::declval<const A&>()))>>
     : std::true_type {};
 
+/// The compile-time checks of every rotation entry point: in and out hold the same
+/// supported element type, and the cos/sin source holds that type's compute type.
+template <class In, class T, class Source>
+constexpr void static_check_rotation() {
+  static_assert(std::is_same_v<std::remove_const_t<In>, T>,
+                "rotary: in and out (q and k) must have the same element type");
+  static_check_element_type<T>();
+  static_assert(std::is_same_v<typename Source::value_type, compute_type_t<T>>,
+                "rotary: the cos/sin source must hold the compute type of the data "
+                "(float tables for float data, double for double)");
+}
+
 /// Address range [lo, hi) of the elements a [tokens][heads][head_dim] view touches.
 template <class T>
 std::pair<const void*, const void*> address_span(const tensor_view<T, 3>& v) {

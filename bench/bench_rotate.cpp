@@ -5,11 +5,11 @@
 // (2 x the tensor), the same count for memcpy, so the bytes/s columns compare directly:
 // RoPE on a large tensor is a streaming pass, bounded by memcpy's bandwidth.
 #include <benchmark/benchmark.h>
-#include <rotary/rotary.hpp>
 
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <rotary/rotary.hpp>
 #include <vector>
 
 namespace {
@@ -38,82 +38,84 @@ void set_bytes(benchmark::State& state, const shape& s) {
                           static_cast<std::int64_t>(s.elements() * sizeof(T)));
 }
 
+/// One benchmark's data: a random [tokens][heads][head_dim] input, an output of the same
+/// shape and a table for positions [0, tokens).
+template <class T>
+struct rotation_data {
+  shape s;
+  std::vector<T> in, out;
+  rotary::cos_sin_table<T> table;
+
+  explicit rotation_data(const benchmark::State& state)
+      : s(state),
+        in(random_tensor<T>(s.elements())),
+        out(s.elements()),
+        table(s.head_dim, s.tokens) {}
+  rotary::tensor_view<const T, 3> input() const {
+    return {in.data(), {s.tokens, s.heads, s.head_dim}};
+  }
+  rotary::tensor_view<T, 3> output() { return {out.data(), {s.tokens, s.heads, s.head_dim}}; }
+};
+
+/// Times body() and reports read + write bytes of the tensor.
+template <class T, class Body>
+void run(benchmark::State& state, rotation_data<T>& d, Body body) {
+  for (auto _ : state) {
+    body();
+    benchmark::DoNotOptimize(d.out.data());
+    benchmark::ClobberMemory();
+  }
+  set_bytes<T>(state, d.s);
+}
+
 /// memcpy of the same bytes: the streaming bound.
 template <class T>
 void BM_Memcpy(benchmark::State& state) {
-  const shape s(state);
-  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
-  for (auto _ : state) {
-    std::memcpy(out.data(), in.data(), s.elements() * sizeof(T));
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes<T>(state, s);
+  rotation_data<T> d(state);
+  run(state, d, [&] { std::memcpy(d.out.data(), d.in.data(), d.s.elements() * sizeof(T)); });
 }
 
 /// The library's fast path, out of place (reads in, writes out: same traffic as memcpy).
 template <class T, pairing P>
 void BM_Rotate(benchmark::State& state) {
-  const shape s(state);
-  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
-  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
-  rotary::tensor_view<const T, 3> iv(in.data(), {s.tokens, s.heads, s.head_dim});
-  rotary::tensor_view<T, 3> ov(out.data(), {s.tokens, s.heads, s.head_dim});
-  for (auto _ : state) {
-    rotary::rotate<P>(iv, ov, table, rotary::positions::from_offset(0));
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes<T>(state, s);
+  rotation_data<T> d(state);
+  run(state, d, [&] {
+    rotary::rotate<P>(d.input(), d.output(), d.table, rotary::positions::from_offset(0));
+  });
 }
 
 /// The fast path in place (reads and writes the same buffer).
 template <class T, pairing P>
 void BM_RotateInPlace(benchmark::State& state) {
-  const shape s(state);
-  std::vector<T> x = random_tensor<T>(s.elements());
-  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
-  rotary::tensor_view<T, 3> xv(x.data(), {s.tokens, s.heads, s.head_dim});
-  for (auto _ : state) {
-    rotary::rotate<P>(xv, table, rotary::positions::from_offset(0));
-    benchmark::DoNotOptimize(x.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes<T>(state, s);
+  rotation_data<T> d(state);
+  d.out = d.in;
+  run(state, d, [&] { rotary::rotate<P>(d.output(), d.table, rotary::positions::from_offset(0)); });
 }
 
 /// The shipped scalar reference kernel (one pair at a time, strided element access).
 template <class T, pairing P>
 void BM_RotateReference(benchmark::State& state) {
-  const shape s(state);
-  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
-  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
-  rotary::tensor_view<const T, 3> iv(in.data(), {s.tokens, s.heads, s.head_dim});
-  rotary::tensor_view<T, 3> ov(out.data(), {s.tokens, s.heads, s.head_dim});
-  for (auto _ : state) {
-    rotary::rotate_reference(P, iv, ov, table, rotary::positions::from_offset(0));
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes<T>(state, s);
+  rotation_data<T> d(state);
+  run(state, d, [&] {
+    rotary::rotate_reference(P, d.input(), d.output(), d.table, rotary::positions::from_offset(0));
+  });
 }
 
 /// A plain contiguous scalar loop over a table (what one writes by hand), for the ratio
 /// "SIMD kernel / plain loop"; out of place. Pair i is (x[a(i)], x[b(i)]).
 template <class T, pairing P>
 void BM_PlainLoop(benchmark::State& state) {
-  const shape s(state);
-  std::vector<T> in = random_tensor<T>(s.elements()), out(s.elements());
-  rotary::cos_sin_table<T> table(s.head_dim, s.tokens);
+  rotation_data<T> d(state);
+  const shape& s = d.s;
   const std::ptrdiff_t half = s.head_dim / 2;
   constexpr bool interleaved = P == pairing::interleaved;
-  for (auto _ : state) {
+  run(state, d, [&] {
     for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
-      const T* c = table.data() + t * s.head_dim;
+      const T* c = d.table.data() + t * s.head_dim;
       const T* sn = c + half;
       for (std::ptrdiff_t h = 0; h < s.heads; ++h) {
-        const T* x = in.data() + (t * s.heads + h) * s.head_dim;
-        T* y = out.data() + (t * s.heads + h) * s.head_dim;
+        const T* x = d.in.data() + (t * s.heads + h) * s.head_dim;
+        T* y = d.out.data() + (t * s.heads + h) * s.head_dim;
         for (std::ptrdiff_t i = 0; i < half; ++i) {
           const std::ptrdiff_t a = interleaved ? 2 * i : i;
           const std::ptrdiff_t b = interleaved ? 2 * i + 1 : i + half;
@@ -122,10 +124,7 @@ void BM_PlainLoop(benchmark::State& state) {
         }
       }
     }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  set_bytes<T>(state, s);
+  });
 }
 
 // Shapes: decode step (1 token, 32 heads: in L1), a block that fits L2 (16 tokens = 256 KiB

@@ -28,21 +28,6 @@ T elu_plus_one(T x) noexcept {
   return x > T(0) ? x + T(1) : std::exp(x);
 }
 
-namespace detail {
-
-/// [tokens][heads][head_dim] contiguous phi(x).
-template <class T>
-std::vector<T> feature_map(const tensor_view<const T, 3>& x) {
-  std::vector<T> f(static_cast<std::size_t>(x.size()));
-  std::size_t e = 0;
-  for (std::ptrdiff_t t = 0; t < x.extent(0); ++t)
-    for (std::ptrdiff_t h = 0; h < x.extent(1); ++h)
-      for (std::ptrdiff_t j = 0; j < x.extent(2); ++j) f[e++] = elu_plus_one(x(t, h, j));
-  return f;
-}
-
-}  // namespace detail
-
 /// RoFormer eq. (19) with rotations R_m at q_pos and R_n at k_pos (pairing P, angles as in
 /// rotate). Shapes as scaled_dot_product_attention (GQA by head groups); out must not
 /// overlap the inputs. A query that sees no key gets a zero output.
@@ -57,7 +42,8 @@ void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
   const std::ptrdiff_t group = heads / k.extent(1), dim = q.extent(2), v_dim = v.extent(2);
 
   // phi(q), phi(k) and their rotations R phi, all [tokens][heads][head_dim] contiguous.
-  const std::vector<T> fq = detail::feature_map(q), fk = detail::feature_map(k);
+  const std::vector<T> fq = detail::contiguous_copy(q, elu_plus_one<T>),
+                       fk = detail::contiguous_copy(k, elu_plus_one<T>);
   std::vector<T> rq(fq.size()), rk(fk.size());
   const tensor_view<const T, 3> fq_v(fq.data(), q.extents()), fk_v(fk.data(), k.extents());
   const tensor_view<T, 3> rq_v(rq.data(), q.extents()), rk_v(rk.data(), k.extents());

@@ -99,21 +99,6 @@ class relative_bias_hook {
   const relative_position_bias<C>* bias_;
 };
 
-namespace detail {
-
-/// A contiguous copy of x, [tokens][heads][head_dim].
-template <class T>
-std::vector<T> contiguous_copy(const tensor_view<const T, 3>& x) {
-  std::vector<T> copy(static_cast<std::size_t>(x.size()));
-  std::size_t e = 0;
-  for (std::ptrdiff_t t = 0; t < x.extent(0); ++t)
-    for (std::ptrdiff_t h = 0; h < x.extent(1); ++h)
-      for (std::ptrdiff_t j = 0; j < x.extent(2); ++j) copy[e++] = x(t, h, j);
-  return copy;
-}
-
-}  // namespace detail
-
 /// Attention with positions supplied through a hook: copies q and k (the inputs are not
 /// modified), lets the hook encode them at q_pos / k_pos, adds the hook's logit bias to
 /// options.bias if it has one, then runs scaled_dot_product_attention. Shapes, options and

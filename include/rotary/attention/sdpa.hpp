@@ -7,6 +7,8 @@
 /// num_kv_heads = 1. No input is copied: each head is an Eigen::Map with an OuterStride
 /// (the token stride), so any [tokens][heads][head_dim] layout with head_dim stride 1 works.
 
+#include <vector>
+
 #include "eigen.hpp"
 
 #include <algorithm>
@@ -62,6 +64,18 @@ head_map<T> head_of(const tensor_view<T, 3>& x, std::ptrdiff_t h) {
 
 /// A [tokens][heads][head_dim] attention operand: extents >= 0, head_dim stride 1, data
 /// non-null unless empty.
+/// A contiguous [tokens][heads][head_dim] copy of x, each element passed through f.
+template <class T, class F = T (*)(T)>
+std::vector<T> contiguous_copy(const tensor_view<const T, 3>& x,
+                               F f = [](T value) { return value; }) {
+  std::vector<T> copy(static_cast<std::size_t>(x.size()));
+  std::size_t e = 0;
+  for (std::ptrdiff_t t = 0; t < x.extent(0); ++t)
+    for (std::ptrdiff_t h = 0; h < x.extent(1); ++h)
+      for (std::ptrdiff_t j = 0; j < x.extent(2); ++j) copy[e++] = f(x(t, h, j));
+  return copy;
+}
+
 template <class T>
 void check_attention_view(const char* function, const char* name, const tensor_view<T, 3>& x) {
   static_check_element_type<T>();

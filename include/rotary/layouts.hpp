@@ -141,19 +141,6 @@ class batch_positions {
 
 namespace detail {
 
-/// Address range [lo, hi) of the elements a rank-4 view touches (non-empty view).
-template <class T>
-std::pair<const void*, const void*> address_span4(const tensor_view<T, 4>& v) {
-  std::ptrdiff_t lo = 0, hi = 0;
-  for (std::size_t r = 0; r < 4; ++r) {
-    const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);
-    (reach < 0 ? lo : hi) += reach;
-  }
-  const auto* base = reinterpret_cast<const char*>(v.data());
-  return {base + lo * static_cast<std::ptrdiff_t>(sizeof(T)),
-          base + (hi + 1) * static_cast<std::ptrdiff_t>(sizeof(T))};
-}
-
 ROTARY_ISA_NAMESPACE_BEGIN
 
 template <pairing P, bool Transpose, class In, class T, class Angles>
@@ -174,16 +161,7 @@ void run_batch_rotation(const char* function, tensor_view<In, 4> in, tensor_view
   if (batch == 0) return;
   // in and out as a whole: the same view or disjoint (per-sequence checks would miss
   // sequence b of out overlapping sequence b' != b of in).
-  const bool same = static_cast<const void*>(in.data()) == static_cast<const void*>(out.data()) &&
-                    in.strides() == out.strides();
-  if (!same && in.size() > 0) {
-    const auto a = address_span4(in);
-    const auto b = address_span4(out);
-    const bool disjoint = std::less_equal<>()(a.second, b.first) ||
-                          std::less_equal<>()(b.second, a.first);
-    ROTARY_CHECK(disjoint, function,
-                 ": in and out must be the same view (in place) or disjoint, but they overlap");
-  }
+  check_same_or_disjoint(function, in, out);
   std::vector<positions> pos;
   pos.reserve(static_cast<std::size_t>(batch));
   for (std::ptrdiff_t b = 0; b < batch; ++b) {

@@ -80,16 +80,7 @@ void check_permute_views(const char* function, const tensor_view<In, 3>& in,
     ROTARY_CHECK(in.extent(r) == out.extent(r), function, ": in and out extents differ",
                  " in dimension ", r, ": ", in.extent(r), " vs ", out.extent(r));
   }
-  const bool same = static_cast<const void*>(in.data()) == static_cast<const void*>(out.data()) &&
-                    in.strides() == out.strides();
-  if (!same && in.size() > 0) {
-    const auto a = address_span(in);
-    const auto b = address_span(out);
-    const bool disjoint = std::less_equal<>()(a.second, b.first) ||
-                          std::less_equal<>()(b.second, a.first);
-    ROTARY_CHECK(disjoint, function,
-                 ": in and out must be the same view (in place) or disjoint, but they overlap");
-  }
+  check_same_or_disjoint(function, in, out);
 }
 
 }  // namespace detail
@@ -141,23 +132,7 @@ void permute_weight_rows(pairing from, pairing to, tensor_view<In, 2> in, tensor
   ROTARY_CHECK(out.extent(0) == rows && out.extent(1) == cols, function,
                ": in and out extents differ: ", rows, " x ", cols, " vs ", out.extent(0), " x ",
                out.extent(1));
-  // Overlap: view the matrices as [rows][1][cols] spans (element stride may be anything).
-  if (rows > 0 && cols > 0) {
-    const tensor_view<const T, 3> a(in.data(), {rows, 1, cols}, {in.stride(0), 0, in.stride(1)});
-    const tensor_view<const T, 3> b(out.data(), {rows, 1, cols},
-                                    {out.stride(0), 0, out.stride(1)});
-    const bool same = static_cast<const void*>(in.data()) ==
-                          static_cast<const void*>(out.data()) &&
-                      in.strides() == out.strides();
-    if (!same) {
-      const auto sa = detail::address_span(a);
-      const auto sb = detail::address_span(b);
-      const bool disjoint = std::less_equal<>()(sa.second, sb.first) ||
-                            std::less_equal<>()(sb.second, sa.first);
-      ROTARY_CHECK(disjoint, function,
-                   ": in and out must be the same view (in place) or disjoint, but they overlap");
-    }
-  }
+  detail::check_same_or_disjoint(function, in, out);
   const std::vector<std::ptrdiff_t> perm =
       pairing_permutation(from, to, head_dim, rotary_dim, rotary_offset);
   // One head's block at a time through a buffer, so that in place works.

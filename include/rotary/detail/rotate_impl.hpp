@@ -57,17 +57,33 @@ constexpr void static_check_rotation() {
                 "(float tables for float data, double for double)");
 }
 
-/// Address range [lo, hi) of the elements a [tokens][heads][head_dim] view touches.
-template <class T>
-std::pair<const void*, const void*> address_span(const tensor_view<T, 3>& v) {
+/// Address range [lo, hi) of the elements a non-empty view touches.
+template <class T, std::size_t Rank>
+std::pair<const void*, const void*> address_span(const tensor_view<T, Rank>& v) {
   std::ptrdiff_t lo = 0, hi = 0;
-  for (std::size_t r = 0; r < 3; ++r) {
+  for (std::size_t r = 0; r < Rank; ++r) {
     const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);
     (reach < 0 ? lo : hi) += reach;
   }
   const auto* base = reinterpret_cast<const char*>(v.data());
   return {base + lo * static_cast<std::ptrdiff_t>(sizeof(T)),
           base + (hi + 1) * static_cast<std::ptrdiff_t>(sizeof(T))};
+}
+
+/// Throws rotary::invalid_argument unless in and out (same extents) are the same view
+/// (in place) or their address ranges are disjoint.
+template <class In, class Out, std::size_t Rank>
+void check_same_or_disjoint(const char* function, const tensor_view<In, Rank>& in,
+                            const tensor_view<Out, Rank>& out) {
+  const bool same = static_cast<const void*>(in.data()) == static_cast<const void*>(out.data()) &&
+                    in.strides() == out.strides();
+  if (same || in.size() == 0) return;
+  const auto a = address_span(in);
+  const auto b = address_span(out);
+  const bool disjoint =
+      std::less_equal<>()(a.second, b.first) || std::less_equal<>()(b.second, a.first);
+  ROTARY_CHECK(disjoint, function,
+               ": in and out must be the same view (in place) or disjoint, but they overlap");
 }
 
 /// Checks one [tokens][heads][head_dim] view; `name` is the parameter's name.
@@ -113,15 +129,7 @@ void check_job(const char* function, const rotation_job<T, Source>& job) {
     ROTARY_CHECK(job.in.extent(r) == job.out.extent(r), function, ": in and out extents differ",
                  " in dimension ", r, ": ", job.in.extent(r), " vs ", job.out.extent(r));
   }
-  const bool same = job.in.data() == job.out.data() && job.in.strides() == job.out.strides();
-  if (!same && job.in.size() > 0) {
-    const auto a = address_span(job.in);
-    const auto b = address_span(job.out);
-    const bool disjoint = std::less_equal<>()(a.second, b.first) ||
-                          std::less_equal<>()(b.second, a.first);
-    ROTARY_CHECK(disjoint, function,
-                 ": in and out must be the same view (in place) or disjoint, but they overlap");
-  }
+  check_same_or_disjoint(function, job.in, job.out);
   const std::ptrdiff_t rotary_dim = job.source.rotary_dim();
   const std::ptrdiff_t head_dim = job.in.extent(2);
   ROTARY_CHECK(job.rotary_offset >= 0, function, ": rotary_offset must be >= 0, got ",

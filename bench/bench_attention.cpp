@@ -56,7 +56,7 @@ void BM_AttentionNone(benchmark::State& state) {
 void BM_AttentionRope(benchmark::State& state) {
   problem p(state);
   const rotary::cos_sin_table<float> table(p.d, p.n);
-  attend(state, p, rotary::make_rope_hook<pairing::half>(table));
+  attend(state, p, rotary::make_rope_hook<pairing::half_split>(table));
 }
 void BM_AttentionSinusoidal(benchmark::State& state) {
   problem p(state);
@@ -90,7 +90,7 @@ void BM_LinearAttentionRope(benchmark::State& state) {
   problem p(state);
   const rotary::cos_sin_table<float> table(p.d, p.n);
   for (auto _ : state) {
-    rotary::linear_attention<pairing::half>(p.in(p.q), positions::from_offset(0), p.in(p.k),
+    rotary::linear_attention<pairing::half_split>(p.in(p.q), positions::from_offset(0), p.in(p.k),
                                             positions::from_offset(0), p.in(p.v), p.result(),
                                             table, {true});
     benchmark::DoNotOptimize(p.out.data());

@@ -45,7 +45,7 @@ void BM_Rope(benchmark::State& state) {
   const shape s(state);
   const rotary::cos_sin_table<float> table(s.dim, s.tokens);
   run(state, [&](tensor_view<float, 3> x) {
-    rotary::rotate<rotary::pairing::half>(x, table, positions::from_offset(0));
+    rotary::rotate<rotary::pairing::half_split>(x, table, positions::from_offset(0));
   });
 }
 

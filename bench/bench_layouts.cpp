@@ -173,21 +173,21 @@ BENCHMARK(BM_Memcpy) SHAPES->Args({1, 40, 128})->Args({4096, 40, 128});
   BENCHMARK_TEMPLATE(BM_Rotate, P, IN, mode::packed) SHAPES
 ROTATE_MODES(pairing::interleaved, false);
 ROTATE_MODES(pairing::interleaved, true);
-ROTATE_MODES(pairing::half, false);
-ROTATE_MODES(pairing::half, true);
+ROTATE_MODES(pairing::half_split, false);
+ROTATE_MODES(pairing::half_split, true);
 
 BENCHMARK_TEMPLATE(BM_RotateQk, pairing::interleaved, true) SHAPES;
 BENCHMARK_TEMPLATE(BM_RotateQk, pairing::interleaved, false) SHAPES;
-BENCHMARK_TEMPLATE(BM_RotateQk, pairing::half, true) SHAPES;
-BENCHMARK_TEMPLATE(BM_RotateQk, pairing::half, false) SHAPES;
+BENCHMARK_TEMPLATE(BM_RotateQk, pairing::half_split, true) SHAPES;
+BENCHMARK_TEMPLATE(BM_RotateQk, pairing::half_split, false) SHAPES;
 
 BENCHMARK_TEMPLATE(BM_RotateBhsd, pairing::interleaved)->Args({4096, 32, 128})->MinTime(0.2);
-BENCHMARK_TEMPLATE(BM_RotateBhsd, pairing::half)->Args({4096, 32, 128})->MinTime(0.2);
+BENCHMARK_TEMPLATE(BM_RotateBhsd, pairing::half_split)->Args({4096, 32, 128})->MinTime(0.2);
 
 #define THREAD_SHAPES \
   ->Args({1, 32, 128, 1})->Args({1, 32, 128, 2})->Args({4096, 32, 128, 1})->Args({4096, 32, 128, 2})->MinTime(0.2)
 BENCHMARK_TEMPLATE(BM_RotateThreads, pairing::interleaved) THREAD_SHAPES->UseRealTime();
-BENCHMARK_TEMPLATE(BM_RotateThreads, pairing::half) THREAD_SHAPES->UseRealTime();
+BENCHMARK_TEMPLATE(BM_RotateThreads, pairing::half_split) THREAD_SHAPES->UseRealTime();
 
 }  // namespace
 

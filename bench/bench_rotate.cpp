@@ -147,13 +147,13 @@ void shapes(benchmark::internal::Benchmark* b) {
 #define ROTARY_BENCH_TYPE(T)                                                      \
   BENCHMARK_TEMPLATE(BM_Memcpy, T)->Apply(shapes);                                \
   BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::interleaved)->Apply(shapes);          \
-  BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::half)->Apply(shapes);                 \
+  BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::half_split)->Apply(shapes);                 \
   BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::interleaved)->Apply(shapes);   \
-  BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::half)->Apply(shapes);          \
+  BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::half_split)->Apply(shapes);          \
   BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::interleaved)->Apply(shapes);       \
-  BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::half)->Apply(shapes);              \
+  BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::half_split)->Apply(shapes);              \
   BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::interleaved)->Apply(shapes); \
-  BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::half)->Apply(shapes)
+  BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::half_split)->Apply(shapes)
 
 ROTARY_BENCH_TYPE(float);
 ROTARY_BENCH_TYPE(double);

@@ -1,6 +1,12 @@
 // Layouts: BSHD, BHSD, SBHD and packed THD views of the same data give the same result as
 // the contiguous [tokens][heads][head_dim] rotation of each sequence; strided views skip
 // padding between heads and between tokens without touching it.
+// Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
+// (deprecated.hpp): they must keep giving the results they gave before.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
@@ -149,7 +155,7 @@ TEST_P(LayoutsTest, PaddedStridesSkipPaddingBetweenHeadsAndTokens) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPairings, LayoutsTest,
-                         ::testing::Values(pairing::interleaved, pairing::half),
+                         ::testing::Values(pairing::interleaved, pairing::half_split),
                          [](const auto& info) { return std::string(rotary::to_string(info.param)); });
 
 TEST(LayoutsErrorTest, BatchPositionsWrongLength) {
@@ -158,10 +164,10 @@ TEST(LayoutsErrorTest, BatchPositionsWrongLength) {
   rotary::cos_sin_table<float> table(n.rotary_dim, 64);
   const auto v = rotary::bshd_view(x.data(), n.batch, n.seq, n.heads, n.head_dim);
   const std::int64_t starts[2] = {0, 1};
-  EXPECT_THROW(rotary::rotate<pairing::half>(v, table, rotary::batch_positions::from_starts(starts, 2)),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(v, table, rotary::batch_positions::from_starts(starts, 2)),
                rotary::invalid_argument);
   const std::int32_t ids[4] = {0, 1, 2, 3};
-  EXPECT_THROW(rotary::rotate<pairing::half>(v, table, rotary::batch_positions::from_ids(ids, 4)),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(v, table, rotary::batch_positions::from_ids(ids, 4)),
                rotary::invalid_argument);
 }
 
@@ -171,7 +177,7 @@ TEST(LayoutsErrorTest, OverlappingBatchViewsRejected) {
   rotary::cos_sin_table<float> table(n.rotary_dim, 64);
   const auto in = rotary::bshd_view(x.data(), n.batch, n.seq, n.heads, n.head_dim);
   const auto out = rotary::bshd_view(x.data() + n.head_dim, n.batch, n.seq, n.heads, n.head_dim);
-  EXPECT_THROW(rotary::rotate<pairing::half>(tensor_view<const float, 4>(in), out, table,
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(tensor_view<const float, 4>(in), out, table,
                                              rotary::batch_positions::from_offset(0)),
                rotary::invalid_argument);
 }

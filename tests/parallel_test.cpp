@@ -1,5 +1,11 @@
 // Threaded rotation: bitwise equal to the single-threaded call for 1, 2, 3 and 7 threads,
 // shapes that do not divide evenly, every position mode, q+k; small work stays inline.
+// Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
+// (deprecated.hpp): they must keep giving the results they gave before.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
@@ -37,7 +43,7 @@ TEST(ParallelTest, BitwiseEqualToSingleThread) {
     const std::int32_t starts[2] = {4, 20};
     const positions modes[] = {positions::from_offset(3), positions::from_ids(ids.data(), s.tokens),
                                positions::packed(cu, 3), positions::packed(cu, 3, starts, 2)};
-    for (pairing p : {pairing::interleaved, pairing::half}) {
+    for (pairing p : {pairing::interleaved, pairing::half_split}) {
       for (const positions& pos : modes) {
         auto single = x;
         const tensor_view<float, 3> vs(single.data(), {s.tokens, s.heads, s.head_dim});
@@ -69,7 +75,7 @@ TEST(ParallelTest, QkBitwiseEqualToSingleThread) {
       const auto q0 = rotary_test::random_vector<float>(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 2);
       const auto k0 = rotary_test::random_vector<float>(static_cast<std::size_t>(s.tokens * kv * s.head_dim), 3);
       rotary::cos_sin_table<float> table(s.head_dim, 64);
-      for (pairing p : {pairing::interleaved, pairing::half}) {
+      for (pairing p : {pairing::interleaved, pairing::half_split}) {
         auto q1 = q0, k1 = k0;
         rotary::rotate_qk(p, tensor_view<float, 3>(q1.data(), {s.tokens, s.heads, s.head_dim}),
                           tensor_view<float, 3>(k1.data(), {s.tokens, kv, s.head_dim}), table,
@@ -95,8 +101,8 @@ TEST(ParallelTest, TransposeAndUnrotateThreaded) {
   auto a = x, b = x;
   const tensor_view<float, 3> va(a.data(), {tokens, heads, head_dim});
   const tensor_view<float, 3> vb(b.data(), {tokens, heads, head_dim});
-  rotary::rotate_transpose<pairing::half>(va, table, positions::from_offset(1));
-  rotary::rotate_transpose<pairing::half>(forced(3), vb, table, positions::from_offset(1));
+  rotary::rotate_transpose<pairing::half_split>(va, table, positions::from_offset(1));
+  rotary::rotate_transpose<pairing::half_split>(forced(3), vb, table, positions::from_offset(1));
   EXPECT_EQ(a, b);
   rotary::unrotate<pairing::interleaved>(va, table, positions::from_offset(1));
   rotary::unrotate<pairing::interleaved>(forced(2), vb, table, positions::from_offset(1));
@@ -118,12 +124,12 @@ TEST(ParallelErrorTest, BadThreadCountAndChecksBeforeThreads) {
   std::vector<float> x(4 * 2 * 8);
   rotary::cos_sin_table<float> table(8, 4);
   const tensor_view<float, 3> v(x.data(), {4, 2, 8});
-  EXPECT_THROW(rotary::rotate<pairing::half>(rotary::threads(0), v, table, positions::from_offset(0)),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(rotary::threads(0), v, table, positions::from_offset(0)),
                rotary::invalid_argument);
-  EXPECT_THROW(rotary::rotate<pairing::half>(forced(2), v, table, positions::from_offset(1)),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(forced(2), v, table, positions::from_offset(1)),
                rotary::out_of_range);
   std::vector<float> k(4 * 3 * 8);
-  EXPECT_THROW(rotary::rotate_qk<pairing::half>(forced(2), v,
+  EXPECT_THROW(rotary::rotate_qk<pairing::half_split>(forced(2), v,
                                                 tensor_view<float, 3>(k.data(), {4, 3, 8}), table,
                                                 positions::from_offset(0)),
                rotary::invalid_argument);

@@ -1,5 +1,11 @@
 // The pairing permutation: its index map, rotate-then-permute = permute-then-rotate with
 // the other convention (vectors and projection-weight rows, partial rotary), round trips.
+// Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
+// (deprecated.hpp): they must keep giving the results they gave before.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
@@ -17,19 +23,19 @@ using rotary::pairing;
 using rotary::positions;
 using rotary::tensor_view;
 
-pairing other(pairing p) { return p == pairing::half ? pairing::interleaved : pairing::half; }
+pairing other(pairing p) { return p == pairing::half_split ? pairing::interleaved : pairing::half_split; }
 
 TEST(PermuteTest, IndexMapOfOneHead) {
   // head_dim 10, rotary slice [2, 10): interleaved -> half takes 2i to slot i, 2i+1 to i+4.
   const std::vector<std::ptrdiff_t> to_half =
-      rotary::pairing_permutation(pairing::interleaved, pairing::half, 10, 8, 2);
+      rotary::pairing_permutation(pairing::interleaved, pairing::half_split, 10, 8, 2);
   EXPECT_EQ(to_half, (std::vector<std::ptrdiff_t>{0, 1, 2, 4, 6, 8, 3, 5, 7, 9}));
   const std::vector<std::ptrdiff_t> to_inter =
-      rotary::pairing_permutation(pairing::half, pairing::interleaved, 10, 8, 2);
+      rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 10, 8, 2);
   for (std::size_t j = 0; j < 10; ++j) {
     EXPECT_EQ(to_half[static_cast<std::size_t>(to_inter[j])], static_cast<std::ptrdiff_t>(j));
   }
-  EXPECT_EQ(rotary::pairing_permutation(pairing::half, pairing::half, 4, 4),
+  EXPECT_EQ(rotary::pairing_permutation(pairing::half_split, pairing::half_split, 4, 4),
             (std::vector<std::ptrdiff_t>{0, 1, 2, 3}));
 }
 
@@ -51,7 +57,7 @@ TYPED_TEST(PermuteTypedTest, RotateThenPermuteEqualsPermuteThenRotate) {
   for (const shape s : {shape{64, 64, 0}, shape{48, 16, 0}, shape{40, 24, 8}, shape{6, 2, 3}}) {
     const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * heads * s.head_dim), 7);
     rotary::cos_sin_table<T> table(s.rotary_dim, 32);
-    for (pairing from : {pairing::interleaved, pairing::half}) {
+    for (pairing from : {pairing::interleaved, pairing::half_split}) {
       const pairing to = other(from);
       auto a = x, b = x;
       const tensor_view<T, 3> va(a.data(), {tokens, heads, s.head_dim});
@@ -77,9 +83,9 @@ TYPED_TEST(PermuteTypedTest, OutOfPlaceMatchesInPlace) {
   const auto x = rotary_test::random_vector<T>(4 * 2 * 32, 8);
   auto in_place = x;
   std::vector<T> out(x.size());
-  rotary::permute_pairing(pairing::half, pairing::interleaved,
+  rotary::permute_pairing(pairing::half_split, pairing::interleaved,
                           tensor_view<T, 3>(in_place.data(), {4, 2, 32}), 32);
-  rotary::permute_pairing(pairing::half, pairing::interleaved,
+  rotary::permute_pairing(pairing::half_split, pairing::interleaved,
                           tensor_view<const T, 3>(x.data(), {4, 2, 32}),
                           tensor_view<T, 3>(out.data(), {4, 2, 32}), 32);
   EXPECT_EQ(in_place, out);
@@ -101,7 +107,7 @@ TEST(PermuteTest, WeightRowsCommuteWithProjection) {
     return y;
   };
   rotary::cos_sin_table<double> table(rotary_dim, 16);
-  for (pairing from : {pairing::interleaved, pairing::half}) {
+  for (pairing from : {pairing::interleaved, pairing::half_split}) {
     const pairing to = other(from);
     std::vector<double> w_to(w.size());
     rotary::permute_weight_rows(from, to, tensor_view<const double, 2>(w.data(), {rows, in_features}),
@@ -126,15 +132,15 @@ TEST(PermuteTest, WeightRowsCommuteWithProjection) {
 TEST(PermuteErrorTest, BadArguments) {
   std::vector<float> w(30 * 4), x(2 * 3 * 8);
   const tensor_view<float, 2> wv(w.data(), {30, 4});
-  EXPECT_THROW(rotary::permute_weight_rows(pairing::half, pairing::interleaved, wv, 8, 8),
+  EXPECT_THROW(rotary::permute_weight_rows(pairing::half_split, pairing::interleaved, wv, 8, 8),
                rotary::invalid_argument);  // 30 rows, not a multiple of 8
-  EXPECT_THROW(rotary::pairing_permutation(pairing::half, pairing::interleaved, 8, 7),
+  EXPECT_THROW(rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 8, 7),
                rotary::invalid_argument);  // odd rotary_dim
-  EXPECT_THROW(rotary::pairing_permutation(pairing::half, pairing::interleaved, 8, 8, 2),
+  EXPECT_THROW(rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 8, 8, 2),
                rotary::invalid_argument);  // past head_dim
   const tensor_view<const float, 3> in(x.data(), {2, 3, 8});
   const tensor_view<float, 3> out(x.data() + 8, {2, 3, 8}, {24, 8, 1});
-  EXPECT_THROW(rotary::permute_pairing(pairing::half, pairing::interleaved, in, out, 8),
+  EXPECT_THROW(rotary::permute_pairing(pairing::half_split, pairing::interleaved, in, out, 8),
                rotary::invalid_argument);  // overlapping in and out
 }
 

@@ -1,6 +1,12 @@
 // Position modes: offsets, packed sequences (with and without start offsets), int32 and
 // int64 arrays, each against explicit per-token ids; packed sequences against rotating each
 // sequence separately; a decode step against the matching row of a full prefill; bad arrays.
+// Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
+// (deprecated.hpp): they must keep giving the results they gave before.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
@@ -56,7 +62,7 @@ TYPED_TEST(PositionsTest, EveryModeMatchesExplicitIds) {
     ids_started.push_back(t < 4 ? 5 + t : 30 + t - 4);
   }
   std::vector<std::int32_t> ids32(ids_offset.begin(), ids_offset.end());
-  for (pairing p : {pairing::interleaved, pairing::half}) {
+  for (pairing p : {pairing::interleaved, pairing::half_split}) {
     const auto by_ids = [&](const std::vector<std::int64_t>& ids) {
       return rotated(p, x, table, positions::from_ids(ids.data(), tokens));
     };
@@ -76,7 +82,7 @@ TYPED_TEST(PositionsTest, PackedMatchesEachSequenceSeparately) {
   const std::ptrdiff_t tokens = 24, per_token = kHeads * kHeadDim;
   const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * per_token), 2);
   rotary::cos_sin_table<T> table(kHeadDim, 32);
-  for (pairing p : {pairing::interleaved, pairing::half}) {
+  for (pairing p : {pairing::interleaved, pairing::half_split}) {
     const std::vector<T> packed = rotated(p, x, table, positions::packed(cu, 5));
     for (int s = 0; s < 4; ++s) {
       const std::vector<T> one(x.begin() + cu[s] * per_token, x.begin() + cu[s + 1] * per_token);
@@ -92,7 +98,7 @@ TYPED_TEST(PositionsTest, DecodeStepMatchesRowOfPrefill) {
   const std::ptrdiff_t tokens = 17, per_token = kHeads * kHeadDim;
   const auto x = rotary_test::random_vector<T>(static_cast<std::size_t>(tokens * per_token), 3);
   rotary::cos_sin_table<T> table(kHeadDim, tokens);
-  for (pairing p : {pairing::interleaved, pairing::half}) {
+  for (pairing p : {pairing::interleaved, pairing::half_split}) {
     const std::vector<T> prefill = rotated(p, x, table, positions::from_offset(0));
     for (std::ptrdiff_t m : {0, 1, 9, 16}) {
       const std::vector<T> row(x.begin() + m * per_token, x.begin() + (m + 1) * per_token);
@@ -107,7 +113,7 @@ TEST(PositionsErrorTest, IdsOfWrongLength) {
   std::vector<float> x(5 * kHeads * kHeadDim);
   rotary::cos_sin_table<float> table(kHeadDim, 16);
   const std::int32_t ids[4] = {0, 1, 2, 3};
-  EXPECT_THROW(rotary::rotate<pairing::half>(tensor_view<float, 3>(x.data(), {5, kHeads, kHeadDim}),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(tensor_view<float, 3>(x.data(), {5, kHeads, kHeadDim}),
                                              table, positions::from_ids(ids, 4)),
                rotary::invalid_argument);
 }
@@ -116,7 +122,7 @@ TEST(PositionsErrorTest, NegativeId) {
   std::vector<float> x(2 * kHeads * kHeadDim);
   rotary::cos_sin_table<float> table(kHeadDim, 16);
   const std::int64_t ids[2] = {0, -1};
-  EXPECT_THROW(rotary::rotate<pairing::half>(tensor_view<float, 3>(x.data(), {2, kHeads, kHeadDim}),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(tensor_view<float, 3>(x.data(), {2, kHeads, kHeadDim}),
                                              table, positions::from_ids(ids, 2)),
                rotary::invalid_argument);
 }
@@ -145,7 +151,7 @@ TEST(PositionsErrorTest, CuSeqlensNotStartingAtZero) {
   std::vector<float> x(6 * kHeads * kHeadDim);
   rotary::cos_sin_table<float> table(kHeadDim, 16);
   const std::int64_t cu[3] = {1, 4, 6};
-  EXPECT_THROW(rotary::rotate<pairing::half>(tensor_view<float, 3>(x.data(), {6, kHeads, kHeadDim}),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(tensor_view<float, 3>(x.data(), {6, kHeads, kHeadDim}),
                                              table, positions::packed(cu, 3)),
                rotary::invalid_argument);
 }
@@ -155,7 +161,7 @@ TEST(PositionsErrorTest, StartsOfWrongLength) {
   rotary::cos_sin_table<float> table(kHeadDim, 16);
   const std::int64_t cu[3] = {0, 4, 6};
   const std::int32_t starts[1] = {3};
-  EXPECT_THROW(rotary::rotate<pairing::half>(tensor_view<float, 3>(x.data(), {6, kHeads, kHeadDim}),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(tensor_view<float, 3>(x.data(), {6, kHeads, kHeadDim}),
                                              table, positions::packed(cu, 3, starts, 1)),
                rotary::invalid_argument);
 }
@@ -165,7 +171,7 @@ TEST(PositionsErrorTest, StartPastTableIsOutOfRange) {
   rotary::cos_sin_table<float> table(kHeadDim, 16);
   const std::int64_t cu[3] = {0, 4, 6};
   const std::int32_t starts[2] = {3, 15};  // second sequence reaches position 16
-  EXPECT_THROW(rotary::rotate<pairing::half>(tensor_view<float, 3>(x.data(), {6, kHeads, kHeadDim}),
+  EXPECT_THROW(rotary::rotate<pairing::half_split>(tensor_view<float, 3>(x.data(), {6, kHeads, kHeadDim}),
                                              table, positions::packed(cu, 3, starts, 2)),
                rotary::out_of_range);
 }

@@ -40,18 +40,20 @@ void check_case(const ReferenceCase& c) {
   // each, plus the angle term at larger positions.
   const double tol = 2.0 * rotary_test::exact_tolerance<T>(rotary_test::max_abs(x),
                                                            static_cast<double>(max_pos));
+  rotary::rope_options options;
+  options.rotary_offset = c.rotary_offset;
   std::vector<std::vector<T>> results;
   for (int variant = 0; variant < 4; ++variant) {
     std::vector<T> y(n, T(777));
     const auto in = rotary_test::cview3(x, c.tokens, c.heads, c.head_dim);
     const auto out = rotary_test::view3(y, c.tokens, c.heads, c.head_dim);
     switch (variant) {
-      case 0: rotary::rotate(c.pairing, in, out, table, pos, c.rotary_offset); break;
-      case 1: rotary::rotate(c.pairing, in, out, fly, pos, c.rotary_offset); break;
+      case 0: rotary::rope(table, c.pairing, options).forward(in, out, pos); break;
+      case 1: rotary::rope(fly, c.pairing, options).forward(in, out, pos); break;
       case 2: rotary::rotate_reference(c.pairing, in, out, table, pos, c.rotary_offset); break;
       case 3:
         y = x;
-        rotary::rotate(c.pairing, out, table, pos, c.rotary_offset);
+        rotary::rope(table, c.pairing, options).forward(out, pos);
         break;
     }
     for (std::size_t k = 0; k < n; ++k) {

@@ -1,5 +1,11 @@
 // rotate_qk: queries and keys in one call (GQA, MQA) against two separate rotate calls,
 // bit for bit; fused QKV buffers; bad head counts and overlapping q/k.
+// Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
+// (deprecated.hpp): they must keep giving the results they gave before.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
@@ -69,10 +75,10 @@ TEST_P(RotateQkTest, MatchesSeparateCalls) {
 
 INSTANTIATE_TEST_SUITE_P(GqaMqa, RotateQkTest,
                          ::testing::Values(QkCase{pairing::interleaved, 8},
-                                           QkCase{pairing::half, 8},
+                                           QkCase{pairing::half_split, 8},
                                            QkCase{pairing::interleaved, 1},
-                                           QkCase{pairing::half, 1},
-                                           QkCase{pairing::half, 32}));
+                                           QkCase{pairing::half_split, 1},
+                                           QkCase{pairing::half_split, 32}));
 
 TEST(RotateQkTest, TransposeUndoesRotate) {
   const std::ptrdiff_t tokens = 5, heads = 4, kv = 2, head_dim = 16;
@@ -98,13 +104,13 @@ TEST(RotateQkTest, FusedQkvBufferViews) {
   const tensor_view<float, 3> k(qkv.data() + heads * head_dim, {tokens, kv, head_dim},
                                 {row, head_dim, 1});
   rotary::cos_sin_table<float> table(head_dim, 16);
-  rotary::rotate_qk<pairing::half>(q, k, table, positions::from_offset(0));
+  rotary::rotate_qk<pairing::half_split>(q, k, table, positions::from_offset(0));
 
   auto sep = qkv0;
-  rotary::rotate<pairing::half>(
+  rotary::rotate<pairing::half_split>(
       tensor_view<float, 3>(sep.data(), {tokens, heads, head_dim}, {row, head_dim, 1}), table,
       positions::from_offset(0));
-  rotary::rotate<pairing::half>(tensor_view<float, 3>(sep.data() + heads * head_dim,
+  rotary::rotate<pairing::half_split>(tensor_view<float, 3>(sep.data() + heads * head_dim,
                                                       {tokens, kv, head_dim}, {row, head_dim, 1}),
                                 table, positions::from_offset(0));
   EXPECT_EQ(qkv, sep);  // v untouched in both
@@ -113,7 +119,7 @@ TEST(RotateQkTest, FusedQkvBufferViews) {
 TEST(RotateQkErrorTest, KvHeadsMustDivideHeads) {
   std::vector<float> q(2 * 32 * 16), k(2 * 6 * 16);
   rotary::cos_sin_table<float> table(16, 8);
-  EXPECT_THROW(rotary::rotate_qk<pairing::half>(tensor_view<float, 3>(q.data(), {2, 32, 16}),
+  EXPECT_THROW(rotary::rotate_qk<pairing::half_split>(tensor_view<float, 3>(q.data(), {2, 32, 16}),
                                                 tensor_view<float, 3>(k.data(), {2, 6, 16}), table,
                                                 positions::from_offset(0)),
                rotary::invalid_argument);
@@ -122,7 +128,7 @@ TEST(RotateQkErrorTest, KvHeadsMustDivideHeads) {
 TEST(RotateQkErrorTest, TokenCountsMustMatch) {
   std::vector<float> q(3 * 4 * 16), k(2 * 2 * 16);
   rotary::cos_sin_table<float> table(16, 8);
-  EXPECT_THROW(rotary::rotate_qk<pairing::half>(tensor_view<float, 3>(q.data(), {3, 4, 16}),
+  EXPECT_THROW(rotary::rotate_qk<pairing::half_split>(tensor_view<float, 3>(q.data(), {3, 4, 16}),
                                                 tensor_view<float, 3>(k.data(), {2, 2, 16}), table,
                                                 positions::from_offset(0)),
                rotary::invalid_argument);
@@ -134,7 +140,7 @@ TEST(RotateQkErrorTest, OverlappingQAndKRejected) {
   const tensor_view<float, 3> q(buf.data(), {4, 4, 16});
   const tensor_view<float, 3> k(buf.data() + 16, {4, 2, 16});  // k head 0 = q head 1
   const auto before = buf;
-  EXPECT_THROW(rotary::rotate_qk<pairing::half>(q, k, table, positions::from_offset(0)),
+  EXPECT_THROW(rotary::rotate_qk<pairing::half_split>(q, k, table, positions::from_offset(0)),
                rotary::invalid_argument);
   EXPECT_EQ(buf, before);
   // The same view as q and k would rotate it twice.
@@ -148,7 +154,7 @@ TEST(RotateQkErrorTest, OutputOverlappingOtherInputRejected) {
   const tensor_view<const float, 3> q_in(q.data(), {2, 4, 16});
   const tensor_view<const float, 3> k_in(shared.data(), {2, 2, 16});
   const tensor_view<float, 3> q_out(shared.data(), {2, 4, 16});  // written over k_in
-  EXPECT_THROW(rotary::rotate_qk<pairing::half>(q_in, q_out, k_in,
+  EXPECT_THROW(rotary::rotate_qk<pairing::half_split>(q_in, q_out, k_in,
                                                 tensor_view<float, 3>(k_out.data(), {2, 2, 16}),
                                                 table, positions::from_offset(0)),
                rotary::invalid_argument);

@@ -59,20 +59,28 @@ class on_the_fly_angles {
   /// Every non-negative position is valid.
   void check_position_range(const char*, std::int64_t, std::int64_t) const noexcept {}
 
-  /// Writes cos(m theta_i) to scratch[0, h) and sin to scratch[h, 2h), h = rotary_dim/2,
-  /// and points cos/sin there.
-  void coefficients(std::int64_t m, C* scratch, const C*& cos, const C*& sin) const noexcept {
-    const std::size_t half = theta_.size();
-    for (std::size_t i = 0; i < half; ++i) {
-      const auto [c, s] = detail::cos_sin_of_angle(m, theta_[i]);
-      scratch[i] = static_cast<C>(c);
-      scratch[half + i] = static_cast<C>(s);
+  /// What the kernels read per token: computes each row into the caller's scratch.
+  class reader {
+   public:
+    explicit reader(const std::vector<double>& theta) noexcept
+        : theta_(theta.data()), half_(theta.size()) {}
+    /// Writes cos(m theta_i) to scratch[0, h) and sin to scratch[h, 2h), h = rotary_dim/2,
+    /// and points cos/sin there.
+    void coefficients(std::int64_t m, C* scratch, const C*& cos, const C*& sin) const noexcept {
+      for (std::size_t i = 0; i < half_; ++i) {
+        const auto [c, s] = detail::cos_sin_of_angle(m, theta_[i]);
+        scratch[i] = static_cast<C>(c);
+        scratch[half_ + i] = static_cast<C>(s);
+      }
+      cos = scratch;
+      sin = scratch + half_;
     }
-    cos = scratch;
-    sin = scratch + half;
-  }
 
-  static constexpr bool needs_scratch = true;
+   private:
+    const double* theta_;
+    std::size_t half_;
+  };
+  reader make_reader() const noexcept { return reader(theta_); }
 
  private:
   std::vector<double> theta_;

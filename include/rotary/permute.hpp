@@ -25,10 +25,12 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <utility>
 #include <type_traits>
 #include <vector>
 
-#include "detail/rotate_impl.hpp"
+#include "detail/checks.hpp"
 #include "error.hpp"
 #include "pairing.hpp"
 #include "view.hpp"
@@ -74,13 +76,30 @@ void check_permute_views(const char* function, const tensor_view<In, 3>& in,
                          const tensor_view<T, 3>& out) {
   static_assert(std::is_same_v<std::remove_const_t<In>, T>,
                 "permute_pairing: in and out must have the same element type");
-  check_view(function, "in", in);
-  check_view(function, "out", out);
-  for (std::size_t r = 0; r < 3; ++r) {
-    ROTARY_CHECK(in.extent(r) == out.extent(r), function, ": in and out extents differ",
-                 " in dimension ", r, ": ", in.extent(r), " vs ", out.extent(r));
-  }
-  check_same_or_disjoint(function, in, out);
+  check_operand(function, operand<In, T, 3>{in, out, role::unspecified},
+                names_of(role::unspecified));
+}
+
+/// Throws unless the rank-2 views in and out (same extents, any strides) are the same view
+/// or their address ranges are disjoint.
+template <class In, class Out>
+void check_same_or_disjoint(const char* function, const tensor_view<In, 2>& in,
+                            const tensor_view<Out, 2>& out) {
+  if (in.size() == 0 || same_view(in, out)) return;
+  auto span = [](const auto& v) {
+    std::ptrdiff_t lo = 0, hi = 0;
+    for (std::size_t r = 0; r < 2; ++r) {
+      const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);
+      (reach < 0 ? lo : hi) += reach;
+    }
+    const auto base = reinterpret_cast<std::uintptr_t>(v.data());
+    const auto size = static_cast<std::ptrdiff_t>(sizeof(*v.data()));
+    return std::pair<std::uintptr_t, std::uintptr_t>(base + lo * size, base + (hi + 1) * size);
+  };
+  const auto a = span(in);
+  const auto b = span(out);
+  ROTARY_CHECK(a.second <= b.first || b.second <= a.first, function,
+               ": in and out must be the same view (in place) or disjoint, but they overlap");
 }
 
 }  // namespace detail

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// positions: which position m each token of a [tokens][heads][head_dim] view is at.
+/// positions: the position m of every token a rotation touches.
 ///
-///   positions::from_offset(p)              token t at p + t (prefill; decode step at p);
-///   positions::from_ids(ids, n)            token t at ids[t] (any order, repeats allowed:
-///                                          speculative-decoding trees, gathered tokens);
-///   positions::packed(cu_seqlens, n + 1)   n sequences packed back to back (THD layout):
-///                                          sequence s holds tokens [cu[s], cu[s+1]) at
-///                                          positions 0, 1, ... (training on packed batches);
-///   positions::packed(cu, n + 1, starts, n) the same, sequence s starting at starts[s]
-///                                          (a batch of sequences decoding together, each
-///                                          with its own cache length).
-/// Index arrays may be int32_t or int64_t. A positions object only points at the caller's
-/// arrays; it does not copy them.
+/// A call rotates one sequence ([tokens][heads][head_dim], rank 3) or a batch of equal-length
+/// sequences ([batch][seq][heads][head_dim], rank 4; a rank-3 call is a batch of 1).
+/// Token s of sequence b (flat token number t = b * seq + s) is at position
+///
+///   positions::from_offset(p)              p + s          (prefill; a decode step at p)
+///   positions::from_starts(starts, batch)  starts[b] + s  (sequences decoding together,
+///                                                          each at its own cache length)
+///   positions::from_ids(ids, batch * seq)  ids[t]         (any order, repeats allowed:
+///                                                          speculative-decoding trees)
+///   positions::packed(cu_seqlens, n + 1)   t - cu[k]      n sequences packed back to back
+///                                          in one rank-3 view (THD): sequence k holds
+///                                          tokens [cu[k], cu[k+1]) at positions 0, 1, ...
+///   positions::packed(cu, n + 1, starts, n) starts[k] + t - cu[k]
+///
+/// Index arrays are int32_t or int64_t (static_assert otherwise). A positions object only
+/// points at the caller's arrays; it does not copy them. Every check (lengths, null
+/// arrays, negative positions, and positions that would overflow int64) runs before a call
+/// writes anything.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -26,14 +34,21 @@ namespace rotary {
 
 namespace detail {
 
+template <class Int>
+constexpr void static_check_index_type() {
+  static_assert(std::is_same_v<Int, std::int32_t> || std::is_same_v<Int, std::int64_t>,
+                "rotary::positions: index arrays must be int32_t or int64_t");
+}
+
 /// Read-only pointer to an int32_t or int64_t array.
 class index_array {
  public:
   index_array() = default;
-  index_array(const std::int32_t* data, std::ptrdiff_t size) noexcept
-      : data_(data), size_(size), wide_(false) {}
-  index_array(const std::int64_t* data, std::ptrdiff_t size) noexcept
-      : data_(data), size_(size), wide_(true) {}
+  template <class Int>
+  index_array(const Int* data, std::ptrdiff_t size) noexcept
+      : data_(data), size_(size), wide_(std::is_same_v<Int, std::int64_t>) {
+    static_check_index_type<Int>();
+  }
 
   std::int64_t operator[](std::ptrdiff_t i) const noexcept {
     return wide_ ? static_cast<const std::int64_t*>(data_)[i]
@@ -48,36 +63,50 @@ class index_array {
   bool wide_ = false;
 };
 
+/// Largest position p + n - 1 of a run of n >= 1 tokens starting at p >= 0, or a
+/// rotary::invalid_argument naming `what` when it does not fit in int64.
+inline std::int64_t last_position(const char* function, const char* what, std::int64_t p,
+                                  std::int64_t n) {
+  ROTARY_CHECK(p <= std::numeric_limits<std::int64_t>::max() - (n - 1), function, ": ", what,
+               " ", p, " + ", n - 1, " tokens overflows int64");
+  return p + (n - 1);
+}
+
 }  // namespace detail
 
 class positions {
  public:
-  enum class kind { offset, ids, packed };
-
-  /// Token t is at position offset + t.
-  static positions from_offset(std::int64_t offset = 0) {
+  /// Token s of every sequence is at offset + s.
+  static positions from_offset(std::int64_t offset = 0) noexcept {
     positions p;
     p.kind_ = kind::offset;
     p.offset_ = offset;
     return p;
   }
 
-  /// Token t is at position ids[t]; `count` must equal the number of tokens.
+  /// Token s of sequence b is at starts[b] + s; `count` must equal the batch size.
   template <class Int>
-  static positions from_ids(const Int* ids, std::ptrdiff_t count) {
-    check_index_type<Int>();
+  static positions from_starts(const Int* starts, std::ptrdiff_t count) noexcept {
+    positions p;
+    p.kind_ = kind::starts;
+    p.array_ = detail::index_array(starts, count);
+    return p;
+  }
+
+  /// Flat token t is at ids[t]; `count` must equal the number of tokens (batch * seq).
+  template <class Int>
+  static positions from_ids(const Int* ids, std::ptrdiff_t count) noexcept {
     positions p;
     p.kind_ = kind::ids;
-    p.ids_ = detail::index_array(ids, count);
+    p.array_ = detail::index_array(ids, count);
     return p;
   }
 
   /// Packed sequences: cu_seqlens has num_sequences + 1 non-decreasing entries from 0 to the
-  /// number of tokens; sequence s covers tokens [cu_seqlens[s], cu_seqlens[s+1]) at positions
-  /// starts[s] + 0, starts[s] + 1, ... (starts omitted: every sequence starts at 0).
+  /// number of tokens; sequence k covers tokens [cu_seqlens[k], cu_seqlens[k+1]) at
+  /// positions starts[k] + 0, starts[k] + 1, ... (starts omitted: every sequence at 0).
   template <class Int>
-  static positions packed(const Int* cu_seqlens, std::ptrdiff_t count) {
-    check_index_type<Int>();
+  static positions packed(const Int* cu_seqlens, std::ptrdiff_t count) noexcept {
     positions p;
     p.kind_ = kind::packed;
     p.cu_seqlens_ = detail::index_array(cu_seqlens, count);
@@ -85,75 +114,100 @@ class positions {
   }
   template <class Int, class StartInt>
   static positions packed(const Int* cu_seqlens, std::ptrdiff_t count, const StartInt* starts,
-                          std::ptrdiff_t starts_count) {
+                          std::ptrdiff_t starts_count) noexcept {
     positions p = packed(cu_seqlens, count);
-    check_index_type<StartInt>();
-    p.starts_ = detail::index_array(starts, starts_count);
+    p.array_ = detail::index_array(starts, starts_count);
+    p.packed_starts_ = true;
     return p;
   }
 
-  kind type() const noexcept { return kind_; }
-
-  /// Checks the arrays against a view of num_tokens tokens and that every position is
-  /// >= 0; returns the smallest and largest position (both 0 when num_tokens == 0).
-  /// Throws rotary::invalid_argument, naming `function` and the offending parameter.
-  std::pair<std::int64_t, std::int64_t> validate(const char* function,
-                                                 std::ptrdiff_t num_tokens) const {
-    std::int64_t lo = 0, hi = 0;
-    bool any = false;
-    auto see = [&](std::int64_t a, std::int64_t b) {
-      lo = any ? std::min(lo, a) : a;
-      hi = any ? std::max(hi, b) : b;
-      any = true;
-    };
+  /// Checks the arrays against `batch` sequences of `seq` tokens; returns the smallest and
+  /// largest position (both 0 when there is no token). Throws rotary::invalid_argument
+  /// naming `function` and the offending parameter.
+  std::pair<std::int64_t, std::int64_t> validate(const char* function, std::ptrdiff_t batch,
+                                                 std::ptrdiff_t seq) const {
+    range r;
     switch (kind_) {
       case kind::offset:
         ROTARY_CHECK(offset_ >= 0, function, ": position offset must be >= 0, got ", offset_);
-        if (num_tokens > 0) see(offset_, offset_ + num_tokens - 1);
-        break;
-      case kind::ids:
-        ROTARY_CHECK(ids_.data() != nullptr || ids_.size() == 0, function,
-                     ": position ids must not be null");
-        ROTARY_CHECK(ids_.size() == num_tokens, function, ": position ids has ", ids_.size(),
-                     " entries, expected num_tokens = ", num_tokens);
-        for (std::ptrdiff_t t = 0; t < num_tokens; ++t) {
-          ROTARY_CHECK(ids_[t] >= 0, function, ": position ids[", t, "] must be >= 0, got ",
-                       ids_[t]);
-          see(ids_[t], ids_[t]);
+        if (batch > 0 && seq > 0) {
+          r.see(offset_, detail::last_position(function, "position offset", offset_, seq));
         }
         break;
+      case kind::starts:
+        check_array(function, "start offsets", array_, batch, "one per sequence = ");
+        for (std::ptrdiff_t b = 0; b < batch; ++b) {
+          ROTARY_CHECK(array_[b] >= 0, function, ": start offsets[", b, "] must be >= 0, got ",
+                       array_[b]);
+          if (seq > 0) {
+            r.see(array_[b], detail::last_position(function, "start offset", array_[b], seq));
+          }
+        }
+        break;
+      case kind::ids: {
+        const std::ptrdiff_t tokens = batch * seq;  // the caller checked that it fits
+        check_array(function, "position ids", array_, tokens, "num_tokens = ");
+        for (std::ptrdiff_t t = 0; t < tokens; ++t) {
+          ROTARY_CHECK(array_[t] >= 0, function, ": position ids[", t, "] must be >= 0, got ",
+                       array_[t]);
+          r.see(array_[t], array_[t]);
+        }
+        break;
+      }
       case kind::packed:
-        validate_packed(function, num_tokens, see);
+        ROTARY_CHECK(batch <= 1, function,
+                     ": packed positions describe one rank-3 (THD) view, got a batch of ",
+                     batch, " sequences");
+        validate_packed(function, batch == 0 ? 0 : seq, r);
         break;
     }
-    return {lo, hi};
+    return {r.lo, r.hi};
   }
 
-  /// Calls f(token, position) for tokens [begin, end) in order. Assumes validate() passed.
+  /// validate() for one sequence of num_tokens tokens (a rank-3 view).
+  std::pair<std::int64_t, std::int64_t> validate(const char* function,
+                                                 std::ptrdiff_t num_tokens) const {
+    return validate(function, 1, num_tokens);
+  }
+
+  /// Calls f(t, m) for tokens [begin, end) of one sequence, in order.
   template <class F>
   void for_each(std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
+    for_each(end, begin, end,
+             [&](std::ptrdiff_t t, std::ptrdiff_t, std::ptrdiff_t, std::int64_t m) { f(t, m); });
+  }
+
+  /// Calls f(t, b, s, m) for flat tokens t in [begin, end) in order: token s of sequence b
+  /// (t = b * seq + s) at position m. \pre validate() passed for these sequences.
+  template <class F>
+  void for_each(std::ptrdiff_t seq, std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
+    if (begin >= end) return;
+    std::ptrdiff_t b = begin / seq, s = begin % seq;
+    auto next = [&] {
+      if (++s == seq) s = 0, ++b;
+    };
     switch (kind_) {
       case kind::offset:
-        for (std::ptrdiff_t t = begin; t < end; ++t) f(t, offset_ + t);
+        for (std::ptrdiff_t t = begin; t < end; ++t, next()) f(t, b, s, offset_ + s);
+        break;
+      case kind::starts:
+        for (std::ptrdiff_t t = begin; t < end; ++t, next()) f(t, b, s, array_[b] + s);
         break;
       case kind::ids:
-        for (std::ptrdiff_t t = begin; t < end; ++t) f(t, ids_[t]);
+        for (std::ptrdiff_t t = begin; t < end; ++t, next()) f(t, b, s, array_[t]);
         break;
       case kind::packed: {
-        if (begin >= end) break;
-        // First sequence containing token `begin`: the last s with cu[s] <= begin.
+        // First sequence containing token `begin`: the last k with cu[k] <= begin.
         std::ptrdiff_t lo = 0, hi = cu_seqlens_.size() - 1;  // cu[lo] <= begin < cu[hi]
         while (hi - lo > 1) {
           const std::ptrdiff_t mid = lo + (hi - lo) / 2;
           (cu_seqlens_[mid] <= begin ? lo : hi) = mid;
         }
-        std::ptrdiff_t s = lo;
         std::ptrdiff_t t = begin;
-        while (t < end) {
-          const std::int64_t seq_end = std::min<std::int64_t>(cu_seqlens_[s + 1], end);
-          const std::int64_t shift = start(s) - cu_seqlens_[s];
-          for (; t < seq_end; ++t) f(t, t + shift);
-          ++s;
+        for (std::ptrdiff_t k = lo; t < end; ++k) {
+          const std::int64_t run_end = std::min<std::int64_t>(cu_seqlens_[k + 1], end);
+          const std::int64_t shift = packed_start(k) - cu_seqlens_[k];
+          for (; t < run_end; ++t) f(t, std::ptrdiff_t{0}, t, t + shift);
         }
         break;
       }
@@ -161,47 +215,62 @@ class positions {
   }
 
  private:
-  template <class Int>
-  static constexpr void check_index_type() {
-    static_assert(std::is_same_v<Int, std::int32_t> || std::is_same_v<Int, std::int64_t>,
-                  "rotary::positions: index arrays must be int32_t or int64_t");
+  enum class kind { offset, starts, ids, packed };
+
+  struct range {
+    std::int64_t lo = 0, hi = 0;
+    bool any = false;
+    void see(std::int64_t a, std::int64_t b) {
+      lo = any ? std::min(lo, a) : a;
+      hi = any ? std::max(hi, b) : b;
+      any = true;
+    }
+  };
+
+  static void check_array(const char* function, const char* name,
+                          const detail::index_array& a, std::ptrdiff_t expected,
+                          const char* expectation) {
+    ROTARY_CHECK(a.data() != nullptr || a.size() == 0, function, ": ", name,
+                 " must not be null (", a.size(), " entries)");
+    ROTARY_CHECK(a.size() == expected, function, ": ", name, " has ", a.size(),
+                 " entries, expected ", expectation, expected);
   }
 
-  std::int64_t start(std::ptrdiff_t s) const noexcept {
-    return starts_.data() ? starts_[s] : 0;
+  std::int64_t packed_start(std::ptrdiff_t k) const noexcept {
+    return packed_starts_ ? array_[k] : 0;
   }
 
-  template <class See>
-  void validate_packed(const char* function, std::ptrdiff_t num_tokens, See& see) const {
+  void validate_packed(const char* function, std::ptrdiff_t num_tokens, range& r) const {
     const std::ptrdiff_t n = cu_seqlens_.size();
     ROTARY_CHECK(cu_seqlens_.data() != nullptr && n >= 1, function,
                  ": cu_seqlens must be non-null with at least one entry, got ", n, " entries");
     ROTARY_CHECK(cu_seqlens_[0] == 0, function, ": cu_seqlens[0] must be 0, got ",
                  cu_seqlens_[0]);
-    for (std::ptrdiff_t s = 0; s + 1 < n; ++s) {
-      ROTARY_CHECK(cu_seqlens_[s + 1] >= cu_seqlens_[s], function,
-                   ": cu_seqlens must be non-decreasing, but cu_seqlens[", s + 1, "] = ",
-                   cu_seqlens_[s + 1], " < cu_seqlens[", s, "] = ", cu_seqlens_[s]);
+    for (std::ptrdiff_t k = 0; k + 1 < n; ++k) {
+      ROTARY_CHECK(cu_seqlens_[k + 1] >= cu_seqlens_[k], function,
+                   ": cu_seqlens must be non-decreasing, but cu_seqlens[", k + 1, "] = ",
+                   cu_seqlens_[k + 1], " < cu_seqlens[", k, "] = ", cu_seqlens_[k]);
     }
-    ROTARY_CHECK(cu_seqlens_[n - 1] == num_tokens, function, ": cu_seqlens must end at num_tokens = ",
-                 num_tokens, ", but cu_seqlens[", n - 1, "] = ", cu_seqlens_[n - 1]);
-    if (starts_.data() != nullptr) {
-      ROTARY_CHECK(starts_.size() == n - 1, function, ": start offsets has ", starts_.size(),
-                   " entries, expected one per sequence = ", n - 1);
-    }
-    for (std::ptrdiff_t s = 0; s + 1 < n; ++s) {
-      ROTARY_CHECK(start(s) >= 0, function, ": start offsets[", s, "] must be >= 0, got ",
-                   start(s));
-      const std::int64_t length = cu_seqlens_[s + 1] - cu_seqlens_[s];
-      if (length > 0) see(start(s), start(s) + length - 1);
+    ROTARY_CHECK(cu_seqlens_[n - 1] == num_tokens, function,
+                 ": cu_seqlens must end at num_tokens = ", num_tokens, ", but cu_seqlens[",
+                 n - 1, "] = ", cu_seqlens_[n - 1]);
+    if (packed_starts_) check_array(function, "start offsets", array_, n - 1,
+                                    "one per sequence = ");
+    for (std::ptrdiff_t k = 0; k + 1 < n; ++k) {
+      const std::int64_t start = packed_start(k);
+      ROTARY_CHECK(start >= 0, function, ": start offsets[", k, "] must be >= 0, got ", start);
+      const std::int64_t length = cu_seqlens_[k + 1] - cu_seqlens_[k];
+      if (length > 0) {
+        r.see(start, detail::last_position(function, "start offset", start, length));
+      }
     }
   }
 
   kind kind_ = kind::offset;
+  bool packed_starts_ = false;
   std::int64_t offset_ = 0;
-  detail::index_array ids_;
+  detail::index_array array_;  ///< starts or ids (and the starts of packed sequences)
   detail::index_array cu_seqlens_;
-  detail::index_array starts_;
 };
 
 }  // namespace rotary

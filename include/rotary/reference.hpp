@@ -1,57 +1,119 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// rotate_reference: the plain scalar RoPE kernel, one pair at a time, no SIMD and no
-/// per-token tricks. It is shipped so that users can check their own kernels (or ours, on
-/// their platform) against it; the tests check the fast path against it.
+/// rotate_reference: the plain scalar twin of every rope call, one pair at a time, no SIMD,
+/// no per-token tricks, no threads. It is shipped so that users can check their own kernels
+/// (or ours, on their platform) against it; the tests check every fast path against it.
 ///
-/// For each token t at position m, head h, and pair i in [0, rotary_dim/2):
-///   (a, b) = (x[off + 2i], x[off + 2i + 1])        interleaved
-///          = (x[off + i],  x[off + i + d/2])       half
+///   rotate_reference(rope, direction, in, out, pos)
+///       out = the rope's rotation of in: rank 3 or 4, any storage types, the rope's
+///       pairing, rotary_offset and pair_distance; same checks and errors as the rope.
+///   rotate_reference(pairing, in, out, angles, pos [, rotary_offset, transpose])
+///       the same for a rope built from (angles, pairing, {rotary_offset}).
+///
+/// For each token at position m, head h, pair i in [0, rotary_dim/2), C the compute type:
+///   (a, b) = (x[off + 2i], x[off + 2i + 1])              interleaved
+///          = (x[off + i],  x[off + distance + i])        half_split
 ///   a' = a cos(m theta_i) - s b sin(m theta_i),   b' = b cos(m theta_i) + s a sin(m theta_i)
-/// with s = +1 for R_m and s = -1 for R_m^T. Same arguments and checks as rotate().
+/// in C (no FMA: each product rounded), s = +1 forward, -1 transpose and inverse; a' and b'
+/// are rounded once to the output type. Other elements are copied (same type: bit for bit).
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
-#include "detail/rotate_impl.hpp"
+#include "config.hpp"
+#include "detail/checks.hpp"
+#include "rope.hpp"
 
 namespace rotary {
+ROTARY_ISA_NAMESPACE_BEGIN
 
-template <class In, class T, class Angles>
-void rotate_reference(pairing p, tensor_view<In, 3> in, tensor_view<T, 3> out,
-                      const Angles& angles, const positions& pos,
-                      std::ptrdiff_t rotary_offset = 0, bool transpose = false) {
-  using C = compute_type_t<T>;
-  decltype(auto) source = detail::angle_source(angles);
-  using Source = std::remove_cv_t<std::remove_reference_t<decltype(source)>>;
-  detail::static_check_rotation<In, T, Source>();
-  const detail::rotation_job<T, Source> job{in, out, source, pos, rotary_offset};
-  detail::check_job("rotate_reference", job);
+template <class Source, class In, class Out, std::size_t R>
+void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
+                      tensor_view<Out, R> out, const positions& pos) {
+  using C = typename Source::value_type;
+  static_check_element_type<In>();
+  static_check_element_type<Out>();
+  static_assert(std::is_same_v<compute_type_t<In>, C> && std::is_same_v<compute_type_t<Out>, C>,
+                "rotate_reference: in, out and the angles must share a compute type");
+  const char* function = "rotate_reference";
+  const operand<In, Out, R> op{in, out, role::unspecified};
+  detail::check_operand(function, op, detail::names_of(op.role));
+  const std::ptrdiff_t head_dim = in.extent(R - 1);
+  const std::ptrdiff_t offset = r.options().rotary_offset;
+  detail::check_footprint(function, "in", head_dim, offset, r.footprint());
+  const std::ptrdiff_t batch = R == 4 ? in.extent(0) : 1;
+  const std::ptrdiff_t seq = in.extent(R == 4 ? 1 : 0);
+  const std::ptrdiff_t heads = in.extent(R - 2);
+  const auto [lo, hi] = pos.validate(function, batch, seq);
+  if (batch == 0 || seq == 0 || heads == 0) return;
+  r.angles().check_position_range(function, lo, hi);
 
-  const std::ptrdiff_t rotary_dim = source.rotary_dim();
-  const std::ptrdiff_t half = rotary_dim / 2;
-  const std::ptrdiff_t head_dim = in.extent(2);
-  std::vector<C> scratch(static_cast<std::size_t>(rotary_dim));
-  const C sign = transpose ? C(-1) : C(1);
-  pos.for_each(0, in.extent(0), [&](std::ptrdiff_t t, std::int64_t m) {
+  const std::ptrdiff_t half = r.rotary_dim() / 2;
+  const bool interleaved = r.pairing() == pairing::interleaved;
+  const std::ptrdiff_t distance = interleaved ? 1
+                                  : r.options().pair_distance ? r.options().pair_distance
+                                                              : half;
+  const C sign = d == direction::forward ? C(1) : C(-1);
+  std::vector<C> scratch(static_cast<std::size_t>(2 * half));
+  auto at = [](auto& v, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t h,
+               std::ptrdiff_t e) -> decltype(auto) {
+    if constexpr (R == 4) {
+      return v(b, s, h, e);
+    } else {
+      (void)b;
+      return v(s, h, e);
+    }
+  };
+  const auto reader = r.angles().make_reader();
+  std::vector<unsigned char> rotated(static_cast<std::size_t>(head_dim));
+  pos.for_each(seq, 0, batch * seq,
+               [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
     const C* cos = nullptr;
     const C* sin = nullptr;
-    source.coefficients(m, scratch.data(), cos, sin);
-    for (std::ptrdiff_t h = 0; h < in.extent(1); ++h) {
-      for (std::ptrdiff_t e = 0; e < head_dim; ++e) out(t, h, e) = in(t, h, e);
+    reader.coefficients(m, scratch.data(), cos, sin);
+    for (std::ptrdiff_t h = 0; h < heads; ++h) {
+      std::fill(rotated.begin(), rotated.end(), 0);
+      // Read the whole head first: in place, in and out are the same elements.
+      std::vector<std::remove_const_t<In>> x(static_cast<std::size_t>(head_dim));
+      for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
+        std::memcpy(static_cast<void*>(&x[static_cast<std::size_t>(e)]), &at(in, b, s, h, e),
+                    sizeof(In));
+      }
       for (std::ptrdiff_t i = 0; i < half; ++i) {
-        const std::ptrdiff_t ia = rotary_offset + (p == pairing::interleaved ? 2 * i : i);
-        const std::ptrdiff_t ib = ia + (p == pairing::interleaved ? 1 : half);
-        const C a = in(t, h, ia);
-        const C b = in(t, h, ib);
-        out(t, h, ia) = a * cos[i] - sign * b * sin[i];
-        out(t, h, ib) = b * cos[i] + sign * a * sin[i];
+        const std::ptrdiff_t ia = offset + (interleaved ? 2 * i : i);
+        const std::ptrdiff_t ib = ia + distance;
+        const C a = static_cast<C>(x[static_cast<std::size_t>(ia)]);
+        const C bb = static_cast<C>(x[static_cast<std::size_t>(ib)]);
+        const C a_cos = a * cos[i], b_sin = bb * sin[i];
+        const C b_cos = bb * cos[i], a_sin = a * sin[i];
+        at(out, b, s, h, ia) = static_cast<std::remove_const_t<Out>>(C(a_cos - sign * b_sin));
+        at(out, b, s, h, ib) = static_cast<std::remove_const_t<Out>>(C(b_cos + sign * a_sin));
+        rotated[static_cast<std::size_t>(ia)] = rotated[static_cast<std::size_t>(ib)] = 1;
+      }
+      for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
+        if (rotated[static_cast<std::size_t>(e)]) continue;
+        const auto& v = x[static_cast<std::size_t>(e)];
+        if constexpr (std::is_same_v<std::remove_const_t<In>, std::remove_const_t<Out>>) {
+          at(out, b, s, h, e) = v;
+        } else {
+          at(out, b, s, h, e) = static_cast<std::remove_const_t<Out>>(static_cast<C>(v));
+        }
       }
     }
   });
 }
 
+/// The same for a rope built from (angles, p, {rotary_offset}); transpose selects R_m^T.
+template <class In, class T, class Angles, std::size_t R>
+void rotate_reference(pairing p, tensor_view<In, R> in, tensor_view<T, R> out,
+                      const Angles& angles, const positions& pos,
+                      std::ptrdiff_t rotary_offset = 0, bool transpose = false) {
+  const auto r = detail::rope_access::make("rotate_reference", angles, p, {rotary_offset});
+  rotate_reference(r, transpose ? direction::transpose : direction::forward, in, out, pos);
+}
+
+ROTARY_ISA_NAMESPACE_END
 }  // namespace rotary

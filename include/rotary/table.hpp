@@ -5,10 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "angle_source.hpp"
 #include "angles.hpp"
 #include "error.hpp"
 #include "frequencies.hpp"
@@ -43,6 +45,8 @@ class cos_sin_view {
                  half_, ", got ", row_stride);
     ROTARY_CHECK(rows == 0 || (cos_data != nullptr && sin_data != nullptr),
                  "cos_sin_view: cos and sin data must not be null when rows = ", rows);
+    ROTARY_CHECK(rows <= std::numeric_limits<std::ptrdiff_t>::max() / row_stride,
+                 "cos_sin_view: rows x row_stride overflows, got ", rows, " x ", row_stride);
   }
 
   std::ptrdiff_t rows() const noexcept { return rows_; }
@@ -60,12 +64,12 @@ class cos_sin_view {
                        " is past the end of the cos/sin table (rows = ", rows_, ")");
   }
 
+  /// What the kernels read per token: a view reads its rows in place.
   void coefficients(std::int64_t m, value_type*, C*& cos, C*& sin) const noexcept {
     cos = cos_row(m);
     sin = sin_row(m);
   }
-
-  static constexpr bool needs_scratch = false;
+  const cos_sin_view& make_reader() const noexcept { return *this; }
 
  private:
   C* cos_ = nullptr;
@@ -74,6 +78,11 @@ class cos_sin_view {
   std::ptrdiff_t half_ = 0;
   std::ptrdiff_t stride_ = 0;
 };
+
+namespace detail {
+template <class C>
+struct is_angle_view<cos_sin_view<C>> : std::true_type {};
+}  // namespace detail
 
 /// Owning cos/sin table for positions [0, rows), built once and reused; row m holds
 /// [cos(m theta_0) .. cos(m theta_{h-1}) | sin(m theta_0) .. sin(m theta_{h-1})].
@@ -108,6 +117,9 @@ class cos_sin_table {
     ROTARY_CHECK(rows >= 0, "cos_sin_table::grow: rows must be >= 0, got ", rows);
     if (rows <= rows_) return;
     const std::size_t half = theta_.size();
+    ROTARY_CHECK(static_cast<std::size_t>(rows) <= data_.max_size() / (2 * half),
+                 "cos_sin_table::grow: rows ", rows, " x rotary_dim ", 2 * half,
+                 " is more than a vector can hold");
     data_.resize(static_cast<std::size_t>(rows) * 2 * half);
     for (std::ptrdiff_t m = rows_; m < rows; ++m) {
       C* row = data_.data() + static_cast<std::size_t>(m) * 2 * half;
@@ -127,10 +139,18 @@ class cos_sin_table {
   const std::vector<double>& frequencies() const noexcept { return theta_; }
   const C* data() const noexcept { return data_.data(); }
 
+  /// A view of the current rows. grow() invalidates it; a rope object that holds the table
+  /// takes a fresh view on every call.
   cos_sin_view<const C> view() const {
     const std::ptrdiff_t half = rotary_dim() / 2;
+    if (rows_ == 0) return cos_sin_view<const C>(nullptr, nullptr, 0, 2 * half, 2 * half);
     return cos_sin_view<const C>(data_.data(), data_.data() + half, rows_, 2 * half, 2 * half);
   }
+  void check_position_range(const char* function, std::int64_t min_position,
+                            std::int64_t max_position) const {
+    view().check_position_range(function, min_position, max_position);
+  }
+  cos_sin_view<const C> make_reader() const { return view(); }
   operator cos_sin_view<const C>() const { return view(); }  // NOLINT: implicit by design
 
  private:

@@ -74,8 +74,4 @@ class tensor_view {
   std::array<index_type, Rank> strides_{};
 };
 
-/// The view the rotation kernels take: [tokens][heads][head_dim], head_dim stride 1.
-template <class T>
-using token_head_view = tensor_view<T, 3>;
-
 }  // namespace rotary

@@ -1,5 +1,11 @@
 // KV cache: decoding token by token equals full causal attention over the whole sequence
 // (RoPE, 72 tokens, GQA); context shift by re-rotation equals recomputing from scratch.
+// Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
+// (deprecated.hpp): they must keep giving the results they gave before.
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+
 #include <gtest/gtest.h>
 
 #include "attention/attention_test_util.hpp"
@@ -28,9 +34,9 @@ TYPED_TEST(KvCacheTest, DecodeEqualsFullCausalAttention) {
   auto v = random_vector<T>(kTokens * kKvHeads * kDim, 13);
   // Full: rotate q, k at 0..T-1, causal attention over the whole sequence.
   auto qr = q, kr = k;
-  rotary::rotate<pairing::half>(tensor_view<T, 3>(qr.data(), {kTokens, kHeads, kDim}), table,
+  rotary::rotate<pairing::half_split>(tensor_view<T, 3>(qr.data(), {kTokens, kHeads, kDim}), table,
                                 positions::from_offset(0));
-  rotary::rotate<pairing::half>(tensor_view<T, 3>(kr.data(), {kTokens, kKvHeads, kDim}), table,
+  rotary::rotate<pairing::half_split>(tensor_view<T, 3>(kr.data(), {kTokens, kKvHeads, kDim}), table,
                                 positions::from_offset(0));
   std::vector<T> full(q.size());
   attention_options<T> causal;
@@ -48,8 +54,8 @@ TYPED_TEST(KvCacheTest, DecodeEqualsFullCausalAttention) {
     std::vector<T> qt(q.begin() + t * kHeads * kDim, q.begin() + (t + 1) * kHeads * kDim);
     std::vector<T> kt(k.begin() + t * kKvHeads * kDim, k.begin() + (t + 1) * kKvHeads * kDim);
     const auto at = positions::from_offset(cache.next_position());
-    rotary::rotate<pairing::half>(tensor_view<T, 3>(qt.data(), {1, kHeads, kDim}), table, at);
-    rotary::rotate<pairing::half>(tensor_view<T, 3>(kt.data(), {1, kKvHeads, kDim}), table, at);
+    rotary::rotate<pairing::half_split>(tensor_view<T, 3>(qt.data(), {1, kHeads, kDim}), table, at);
+    rotary::rotate<pairing::half_split>(tensor_view<T, 3>(kt.data(), {1, kKvHeads, kDim}), table, at);
     cache.append(tensor_view<const T, 3>(kt.data(), {1, kKvHeads, kDim}),
                  tensor_view<const T, 3>(v.data() + t * kKvHeads * kDim, {1, kKvHeads, kDim}));
     rotary::attend_to_cache<T>(tensor_view<const T, 3>(qt.data(), {1, kHeads, kDim}), cache,
@@ -111,7 +117,7 @@ TEST(KvCacheTest, Errors) {
   EXPECT_THROW(cache.append(one, three), rotary::invalid_argument);          // v tokens
   EXPECT_THROW(cache.drop_oldest(1), rotary::invalid_argument);              // empty
   rotary::cos_sin_table<float> table(4, 8);
-  EXPECT_THROW(cache.shift_positions<pairing::half>(1, table), rotary::invalid_argument);
+  EXPECT_THROW(cache.shift_positions<pairing::half_split>(1, table), rotary::invalid_argument);
   EXPECT_THROW(kv_cache<float>(3, 0, 4), rotary::invalid_argument);
 }
 

@@ -55,7 +55,7 @@ TYPED_TEST_SUITE(LinearAttentionTest, Scalars, ScalarNames);
 TYPED_TEST(LinearAttentionTest, MatchesExplicitSumOfEq19) {
   using T = TypeParam;
   const std::ptrdiff_t heads = 4, kv_heads = 2, d = 12;
-  for (pairing p : {pairing::interleaved, pairing::half}) {
+  for (pairing p : {pairing::interleaved, pairing::half_split}) {
     for (bool causal : {false, true}) {
       for (auto [nq, nk] : {std::pair<std::ptrdiff_t, std::ptrdiff_t>{9, 9}, {3, 8}}) {
         SCOPED_TRACE(::testing::Message() << rotary::to_string(p) << " causal=" << causal
@@ -75,7 +75,7 @@ TYPED_TEST(LinearAttentionTest, MatchesExplicitSumOfEq19) {
           rotary::linear_attention<pairing::interleaved>(qv, q_pos, kv, k_pos, vv, ov, angles,
                                                          {causal});
         } else {
-          rotary::linear_attention<pairing::half>(qv, q_pos, kv, k_pos, vv, ov, angles, {causal});
+          rotary::linear_attention<pairing::half_split>(qv, q_pos, kv, k_pos, vv, ov, angles, {causal});
         }
         const auto expected = eq19(p, q, k, v, nq, nk, heads, kv_heads, d, q0, k0, causal);
         EXPECT_LT(max_abs_diff(out, expected), 20 * tolerance<T>());

@@ -40,7 +40,7 @@ struct inputs {
 TEST(PositionHooksTest, ShiftingAllPositionsLeavesRopeUnchanged) {
   const inputs in(24);
   rotary::on_the_fly_angles<double> angles(kDim);
-  const auto rope = rotary::make_rope_hook<pairing::half>(angles);
+  const auto rope = rotary::make_rope_hook<pairing::half_split>(angles);
   for (std::int64_t shift : {1, 37, 1000}) {
     EXPECT_LT(max_abs_diff(in.attend(rope, 0), in.attend(rope, shift)), 1e-12) << shift;
   }
@@ -119,7 +119,7 @@ TEST(PositionHooksTest, InputsAreNotModified) {
   const inputs in(8);
   const auto q = in.q, k = in.k;
   rotary::on_the_fly_angles<double> angles(kDim);
-  in.attend(rotary::make_rope_hook<pairing::half>(angles), 3);
+  in.attend(rotary::make_rope_hook<pairing::half_split>(angles), 3);
   EXPECT_EQ(in.q, q);
   EXPECT_EQ(in.k, k);
 }

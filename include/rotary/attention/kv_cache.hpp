@@ -96,7 +96,7 @@ class kv_cache {
   }
 
   /// Moves every cached key from position m to m - delta in place: k <- R_delta^T k
-  /// = R_{m-delta} R_m^{-1} k (rotate_transpose at position delta). angles and P must be
+  /// = R_{m-delta} R_m^{-1} k (the transpose at position delta). angles and P must be
   /// those the keys were rotated with. Throws if delta is not in [0, first_position()].
   template <pairing P, class Angles>
   void shift_positions(std::int64_t delta, const Angles& angles,
@@ -106,7 +106,9 @@ class kv_cache {
     if (size_ > 0 && delta > 0) {
       // All cached heads as one [1][size * heads][head_dim] token: one angle row for all.
       const tensor_view<T, 3> all(keys_.data(), {1, size_ * heads_, dim_});
-      rotate_transpose<P>(all, angles, positions::from_offset(delta), rotary_offset);
+      rope_options options;
+      options.rotary_offset = rotary_offset;
+      make_rope(angles, P, options).transpose(key(all), positions::from_offset(delta));
     }
     first_ -= delta;
   }

@@ -47,8 +47,9 @@ void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
   std::vector<T> rq(fq.size()), rk(fk.size());
   const tensor_view<const T, 3> fq_v(fq.data(), q.extents()), fk_v(fk.data(), k.extents());
   const tensor_view<T, 3> rq_v(rq.data(), q.extents()), rk_v(rk.data(), k.extents());
-  rotate<P>(fq_v, rq_v, angles, q_pos);
-  rotate<P>(fk_v, rk_v, angles, k_pos);
+  const auto plan = make_rope(angles, P);
+  plan.forward(query(fq_v, rq_v), q_pos);
+  plan.forward(key(fk_v, rk_v), k_pos);
   const tensor_view<const T, 3> rq_c(rq_v), rk_c(rk_v);
 
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> s(dim, v_dim);  // sum_n (R_n phi k_n) v_n^T

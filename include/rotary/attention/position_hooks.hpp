@@ -45,14 +45,20 @@ class rope_hook {
       : angles_(&angles), rotary_offset_(rotary_offset) {}
   template <class T>
   void encode_queries(tensor_view<T, 3> q, const positions& pos) const {
-    rotate<P>(q, *angles_, pos, rotary_offset_);
+    plan().forward(query(q), pos);
   }
   template <class T>
   void encode_keys(tensor_view<T, 3> k, const positions& pos) const {
-    rotate<P>(k, *angles_, pos, rotary_offset_);
+    plan().forward(key(k), pos);
   }
 
  private:
+  auto plan() const {
+    rope_options options;
+    options.rotary_offset = rotary_offset_;
+    return make_rope(*angles_, P, options);
+  }
+
   const Angles* angles_;
   std::ptrdiff_t rotary_offset_;
 };

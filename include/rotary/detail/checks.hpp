@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The run-time checks of a rope call, all made before anything is written:
+///   - every view: extents >= 0, an even head_dim > 0 with stride 1, an element count and a
+///     byte span that do not overflow std::ptrdiff_t, non-null data when non-empty;
+///   - every written view: no two of its (token, head) rows share an element;
+///   - in and out of an operand: the same view (in place) or no shared element;
+///   - the operands of one call: the same batch and sequence length, no operand's output
+///     sharing an element with another operand's input or output, and for a query and key
+///     pair num_kv_heads dividing num_heads (GQA/MQA);
+///   - the rotated elements inside head_dim (rotary_offset + footprint, overflow-safe).
+/// Each failure throws rotary::invalid_argument naming the function, the parameter and
+/// the value. Overlap tests are exact about rows (detail/overlap.hpp) and O(1) for every
+/// common layout.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "../element_type.hpp"
+#include "../error.hpp"
+#include "../operand.hpp"
+#include "../view.hpp"
+#include "overlap.hpp"
+
+namespace rotary {
+namespace detail {
+
+inline const char* extent_name(std::size_t rank, std::size_t r) noexcept {
+  static const char* const rank3[] = {"num_tokens", "num_heads", "head_dim"};
+  static const char* const rank4[] = {"batch", "seq", "num_heads", "head_dim"};
+  return rank == 3 ? rank3[r] : rank4[r];
+}
+
+template <class T, std::size_t Rank>
+std::string extents_string(const tensor_view<T, Rank>& v) {
+  std::string s;
+  for (std::size_t r = 0; r < Rank; ++r) s += (r ? " x " : "") + std::to_string(v.extent(r));
+  return s;
+}
+template <class T, std::size_t Rank>
+std::string strides_string(const tensor_view<T, Rank>& v) {
+  std::string s = "{";
+  for (std::size_t r = 0; r < Rank; ++r) s += (r ? ", " : "") + std::to_string(v.stride(r));
+  return s + "}";
+}
+
+/// Checks one view; `name` is the parameter's name ("in", "q_out", ...).
+template <class T, std::size_t Rank>
+void check_view(const char* function, const char* name, const tensor_view<T, Rank>& v,
+                bool written) {
+  static_assert(Rank == 3 || Rank == 4,
+                "rotary: views are [tokens][heads][head_dim] (rank 3) or "
+                "[batch][seq][heads][head_dim] (rank 4)");
+  constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
+  for (std::size_t r = 0; r + 1 < Rank; ++r) {
+    ROTARY_CHECK(v.extent(r) >= 0, function, ": ", name, " ", extent_name(Rank, r),
+                 " must be >= 0, got ", v.extent(r));
+  }
+  const std::ptrdiff_t head_dim = v.extent(Rank - 1);
+  ROTARY_CHECK(head_dim > 0 && head_dim % 2 == 0, function, ": ", name,
+               " head_dim must be even and > 0, got ", head_dim);
+  ROTARY_CHECK(v.stride(Rank - 1) == 1, function, ": ", name,
+               " head_dim stride must be 1 (contiguous heads), got ", v.stride(Rank - 1));
+  // Element count and byte span, overflow-safe: span = sum (extent - 1) |stride| + head_dim.
+  std::ptrdiff_t count = 1, span = head_dim;
+  bool empty = false;
+  for (std::size_t r = 0; r + 1 < Rank; ++r) {
+    const std::ptrdiff_t e = v.extent(r), s = v.stride(r);
+    empty = empty || e == 0;
+    ROTARY_CHECK(e == 0 || count <= max / e, function, ": ", name,
+                 " has more elements than std::ptrdiff_t holds (extent ", e, " in dimension ",
+                 r, ")");
+    count *= e == 0 ? 1 : e;
+    if (e > 1) {
+      ROTARY_CHECK(s != std::numeric_limits<std::ptrdiff_t>::min() &&
+                       (s < 0 ? -s : s) <= (max - span) / (e - 1),
+                   function, ": ", name, " stride ", s, " in dimension ", r,
+                   " spans more memory than std::ptrdiff_t addresses");
+      span += (e - 1) * (s < 0 ? -s : s);
+    }
+  }
+  ROTARY_CHECK(count <= max / head_dim &&
+                   span <= max / static_cast<std::ptrdiff_t>(sizeof(T)),
+               function, ": ", name, " spans more bytes than std::ptrdiff_t holds");
+  if (empty) return;  // touches no memory: its data and strides are never used
+  ROTARY_CHECK(v.data() != nullptr, function, ": ", name,
+               " data must not be null for a non-empty view (", extents_string(v), ")");
+  if (written) {
+    ROTARY_CHECK(!rows_overlap_self(rows_of(v)), function, ": ", name,
+                 " has (token, head) rows that share elements: strides ", strides_string(v),
+                 " with head_dim = ", head_dim, "; each written row must be distinct");
+  }
+}
+
+template <class T, std::size_t Rank>
+bool is_empty(const tensor_view<T, Rank>& v) noexcept {
+  for (std::size_t r = 0; r + 1 < Rank; ++r) {
+    if (v.extent(r) == 0) return true;
+  }
+  return false;
+}
+
+/// The same memory, strides and element size: an in-place operand.
+template <class A, class B, std::size_t Rank>
+bool same_view(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) noexcept {
+  return sizeof(A) == sizeof(B) &&
+         static_cast<const void*>(a.data()) == static_cast<const void*>(b.data()) &&
+         a.strides() == b.strides();
+}
+
+/// True when a row of a shares an element with a row of b (empty views share none).
+template <class A, class B, std::size_t Rank>
+bool views_share_element(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) {
+  if (is_empty(a) || is_empty(b)) return false;
+  return rows_overlap(rows_of(a), rows_of(b));
+}
+
+/// Names of an operand's views in messages: x / in / out, q / q_in / q_out, k / ...
+struct operand_names {
+  const char* self;  ///< the view of an in-place operand
+  const char* in;
+  const char* out;
+};
+
+inline operand_names names_of(role r) noexcept {
+  if (r == role::query) return {"q", "q_in", "q_out"};
+  if (r == role::key) return {"k", "k_in", "k_out"};
+  return {"x", "in", "out"};
+}
+
+template <class In, class Out, std::size_t Rank>
+void check_operand(const char* function, const operand<In, Out, Rank>& op, operand_names n) {
+  const bool in_place = same_view(op.in, op.out);
+  check_view(function, in_place ? n.self : n.in, op.in, in_place);
+  if (!in_place) check_view(function, n.out, op.out, true);
+  for (std::size_t r = 0; r < Rank; ++r) {
+    ROTARY_CHECK(op.in.extent(r) == op.out.extent(r), function, ": ", n.in, " and ", n.out,
+                 " extents differ in dimension ", r, ": ", op.in.extent(r), " vs ",
+                 op.out.extent(r));
+  }
+  ROTARY_CHECK(in_place || !views_share_element(op.in, op.out), function, ": ", n.in, " and ",
+               n.out, " must be the same view (in place) or share no element, but they overlap");
+}
+
+/// Checks between two operands of one call (already checked one by one).
+template <class I1, class O1, class I2, class O2, std::size_t Rank>
+void check_operand_pair(const char* function, const operand<I1, O1, Rank>& a, operand_names na,
+                        const operand<I2, O2, Rank>& b, operand_names nb) {
+  for (std::size_t r = 0; r + 2 < Rank; ++r) {
+    ROTARY_CHECK(a.in.extent(r) == b.in.extent(r), function, ": ", na.in, " and ", nb.in,
+                 " must have the same ", extent_name(Rank, r), ", got ", a.in.extent(r),
+                 " and ", b.in.extent(r));
+  }
+  if (a.role == role::query && b.role == role::key) {
+    const std::ptrdiff_t h = a.in.extent(Rank - 2), h_kv = b.in.extent(Rank - 2);
+    ROTARY_CHECK((h == 0 && h_kv == 0) || (h_kv > 0 && h % h_kv == 0), function,
+                 ": num_kv_heads must divide num_heads (GQA/MQA), got num_heads = ", h,
+                 " and num_kv_heads = ", h_kv);
+  }
+  ROTARY_CHECK(!views_share_element(a.out, b.out), function, ": ", na.out, " and ", nb.out,
+               " share an element");
+  ROTARY_CHECK(!views_share_element(a.out, b.in), function, ": ", na.out, " shares an element with ",
+               nb.in, "; writing one would corrupt the other");
+  ROTARY_CHECK(!views_share_element(b.out, a.in), function, ": ", nb.out, " shares an element with ",
+               na.in, "; writing one would corrupt the other");
+}
+
+/// The rotated elements [offset, offset + footprint) of every head fit in head_dim.
+inline void check_footprint(const char* function, const char* name, std::ptrdiff_t head_dim,
+                            std::ptrdiff_t rotary_offset, std::ptrdiff_t footprint) {
+  ROTARY_CHECK(rotary_offset <= head_dim && footprint <= head_dim - rotary_offset, function,
+               ": rotary_offset + rotary_dim must be <= head_dim, got ", rotary_offset, " + ",
+               footprint, " > ", head_dim, " (", name, ")");
+}
+
+}  // namespace detail
+}  // namespace rotary

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// The token loop behind every rope call: per token, the coefficients are fetched (and, for
+/// the interleaved pairing, expanded) once and applied to every head of every operand; the
+/// (token, head) pairs are split over the threads of the call's execution policy.
+/// Everything here runs after the checks (detail/checks.hpp) and throws nothing.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "../config.hpp"
+#include "../element_type.hpp"
+#include "../execution.hpp"
+#include "../operand.hpp"
+#include "../pairing.hpp"
+#include "../positions.hpp"
+#include "kernels.hpp"
+#include "scratch.hpp"
+#include "threads.hpp"
+
+namespace rotary {
+namespace detail {
+
+/// Where the rotated elements of a head are: pairs (a, b) with a at offset + i and b at
+/// offset + distance + i (half_split), or at offset + 2i and offset + 2i + 1 (interleaved).
+struct slice_geometry {
+  std::ptrdiff_t offset;
+  std::ptrdiff_t pairs;
+  std::ptrdiff_t distance;  ///< half_split only (>= pairs)
+
+  /// One past the last rotated element, relative to the head.
+  std::ptrdiff_t end(pairing p) const noexcept {
+    return offset + (p == pairing::interleaved ? 2 * pairs : distance + pairs);
+  }
+};
+
+/// An operand as the token loop sees it: storage pointers and element strides of a
+/// [batch][seq][heads][head_dim] view (a rank-3 view is a batch of one).
+template <class In, class Out>
+struct operand_rows {
+  const In* in;
+  Out* out;
+  std::ptrdiff_t in_batch, in_token, in_head;
+  std::ptrdiff_t out_batch, out_token, out_head;
+  std::ptrdiff_t heads, head_dim;
+  bool in_place;
+};
+
+template <class I, class O, std::size_t Rank>
+auto rows_for_loop(const operand<I, O, Rank>& op) noexcept {
+  using In = std::remove_const_t<storage_type_t<I>>;
+  using Out = storage_type_t<O>;
+  constexpr std::size_t b = Rank == 4 ? 1 : 0;  // index of the token dimension
+  const bool same = static_cast<const void*>(op.in.data()) == static_cast<const void*>(op.out.data());
+  return operand_rows<In, Out>{reinterpret_cast<const In*>(op.in.data()),
+                               reinterpret_cast<Out*>(op.out.data()),
+                               Rank == 4 ? op.in.stride(0) : 0,
+                               op.in.stride(b),
+                               op.in.stride(b + 1),
+                               Rank == 4 ? op.out.stride(0) : 0,
+                               op.out.stride(b),
+                               op.out.stride(b + 1),
+                               op.in.extent(b + 1),
+                               op.in.extent(b + 2),
+                               same};
+}
+
+ROTARY_ISA_NAMESPACE_BEGIN
+
+/// Heads [head_begin, head_end) (numbered across the operands, this one's first head being
+/// `first_head`) of token s of sequence b.
+template <pairing P, bool Transpose, class In, class Out, class C>
+inline void rotate_operand_token(const operand_rows<In, Out>& op, std::ptrdiff_t b,
+                                 std::ptrdiff_t s, std::ptrdiff_t& first_head,
+                                 std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
+                                 const slice_geometry& g, const token_coefficients<C>& k) noexcept {
+  const std::ptrdiff_t h0 = head_begin - first_head > 0 ? head_begin - first_head : 0;
+  const std::ptrdiff_t h1 = head_end - first_head < op.heads ? head_end - first_head : op.heads;
+  first_head += op.heads;
+  if (h0 >= h1) return;
+  const In* x = op.in + b * op.in_batch + s * op.in_token + h0 * op.in_head;
+  Out* y = op.out + b * op.out_batch + s * op.out_token + h0 * op.out_head;
+  rotate_heads<P, Transpose>(x + g.offset, op.in_head, y + g.offset, op.out_head, h1 - h0,
+                             slice_shape{g.pairs, g.distance}, k);
+  if (op.in_place) return;
+  // Out of place: the elements outside the rotated ones pass through.
+  const std::ptrdiff_t end = g.end(P);
+  for (std::ptrdiff_t h = 0; h < h1 - h0; ++h) {
+    const In* xh = x + h * op.in_head;
+    Out* yh = y + h * op.out_head;
+    copy_elements(xh, yh, g.offset);
+    if (P == pairing::half_split) {
+      copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+    }
+    copy_elements(xh + end, yh + end, op.head_dim - end);
+  }
+}
+
+/// Rotates the (token, head) block [token_begin, token_end) x [head_begin, head_end), the
+/// heads numbered across the operands in order. Each (token, head) is computed the same way
+/// whatever the block, so any split of the work gives bitwise the same result.
+/// scratch: 3 x rotary_dim values of C.
+template <pairing P, bool Transpose, class Reader, class C, class... Ops>
+void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq,
+                  const slice_geometry& g, C* scratch, std::ptrdiff_t token_begin,
+                  std::ptrdiff_t token_end, std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
+                  const Ops&... ops) noexcept {
+  const std::ptrdiff_t rotary_dim = 2 * g.pairs;
+  C* cos_dup = scratch + rotary_dim;
+  C* sin_signed = cos_dup + rotary_dim;
+  pos.for_each(seq, token_begin, token_end,
+               [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
+                 token_coefficients<C> k{nullptr, nullptr, cos_dup, sin_signed};
+                 reader.coefficients(m, scratch, k.cos, k.sin);
+                 if constexpr (P == pairing::interleaved) {
+                   expand_interleaved<Transpose>(k.cos, k.sin, g.pairs, cos_dup, sin_signed);
+                 }
+                 std::ptrdiff_t first_head = 0;
+                 (rotate_operand_token<P, Transpose>(ops, b, s, first_head, head_begin, head_end,
+                                                     g, k),
+                  ...);
+               });
+}
+
+/// Rotates every (token, head) of checked operands, on up to ex.threads threads.
+template <pairing P, bool Transpose, class C, class Reader, class... Ops>
+void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
+                     std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
+                     const Ops&... ops) {
+  const std::ptrdiff_t tokens = batch * seq;
+  const std::ptrdiff_t heads = (std::ptrdiff_t{0} + ... + ops.heads);
+  if (tokens == 0 || heads == 0) return;
+  // tokens x heads_i x head_dim_i fits for each operand (checked), and head_dim >= 2, so
+  // the unit count fits; the element count saturates.
+  const std::ptrdiff_t units = tokens * heads;
+  constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
+  std::ptrdiff_t elements = 0;
+  ((elements = max - elements < tokens * ops.heads * ops.head_dim
+                   ? max
+                   : elements + tokens * ops.heads * ops.head_dim),
+   ...);
+  const std::ptrdiff_t n = worker_count(ex, elements, units);
+  const std::size_t per_worker = 3 * static_cast<std::size_t>(2 * g.pairs);
+  scratch_buffer<C> scratch(static_cast<std::size_t>(n) * per_worker);
+  if (n == 1) {
+    rotate_block<P, Transpose>(reader, pos, seq, g, scratch.data(), 0, tokens, 0, heads, ops...);
+    return;
+  }
+  run_workers(n, [&](std::ptrdiff_t w) {
+    C* own = scratch.data() + static_cast<std::size_t>(w) * per_worker;
+    auto block = [&](std::ptrdiff_t tb, std::ptrdiff_t te, std::ptrdiff_t hb, std::ptrdiff_t he) {
+      rotate_block<P, Transpose>(reader, pos, seq, g, own, tb, te, hb, he, ops...);
+    };
+    // Units [u0, u1), unit u = token u / heads, head u % heads.
+    const std::ptrdiff_t u0 = units / n * w + (w < units % n ? w : units % n);
+    const std::ptrdiff_t u1 = u0 + units / n + (w < units % n ? 1 : 0);
+    std::ptrdiff_t t0 = u0 / heads;
+    const std::ptrdiff_t h0 = u0 % heads, t1 = u1 / heads, h1 = u1 % heads;
+    if (t0 == t1) {
+      if (h0 < h1) block(t0, t0 + 1, h0, h1);
+      return;
+    }
+    if (h0 > 0) block(t0, t0 + 1, h0, heads), ++t0;
+    if (t0 < t1) block(t0, t1, 0, heads);
+    if (h1 > 0) block(t1, t1 + 1, 0, h1);
+  });
+}
+
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+}  // namespace rotary

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// rope: a RoPE plan, built once, applied to any number of calls.
+///
+///   rotary::cos_sin_table<float> table(128, 4096);                 // theta_i = 10000^(-2i/128)
+///   rotary::rope rope(table, rotary::pairing::half_split);          // holds a reference
+///   rope.forward(x, rotary::positions::from_offset(p));            // x <- R_m x, in place
+///   rope.forward(in, out, pos);                                     // out <- R_m in
+///   rope.forward(rotary::query(q), rotary::key(k_in, k_cache), pos); // q and k, one fetch
+///   rope.transpose(dy, pos);   rope.inverse(y, pos);                // R_m^T, R_m^{-1}
+///
+/// Built from an angle source (angle_source.hpp: a cos_sin_table, a cos_sin_view over the
+/// caller's cache, on_the_fly_angles), the pairing, and rope_options (rotary_offset, the
+/// half_split pair distance, threads). A named source is referenced (it must outlive the
+/// rope; a table may grow between calls, the rope takes its view per call); a temporary is
+/// moved into the rope. The parameters are checked once, at construction.
+///
+/// Calls: views are rank 3 [tokens][heads][head_dim] or rank 4 [batch][seq][heads][head_dim]
+/// (any strides, head_dim stride 1; layouts.hpp builds them for BSHD, BHSD, SBHD, THD);
+/// storage float, double, bfloat16 or float16, in and out may differ (same compute type as
+/// the angle source); one or two operands (q and k: GQA/MQA, fused QKV buffers). Each call
+/// checks its views and positions (detail/checks.hpp) before anything is written, then
+/// runs the token loop specialized for (pairing, direction, storage types) once.
+/// Each pair (a, b) of the rotated elements of every head of a token at position m becomes
+///   forward:  (a cos - b sin, b cos + a sin),  transpose / inverse: (a cos + b sin, b cos - a sin)
+/// with cos, sin = cos(m theta_i), sin(m theta_i) (RoFormer eq. 13, 34); the other
+/// elements pass through (copied when out of place).
+
+#include <cstddef>
+#include <limits>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "angle_source.hpp"
+#include "angles.hpp"
+#include "config.hpp"
+#include "detail/checks.hpp"
+#include "detail/driver.hpp"
+#include "element_type.hpp"
+#include "error.hpp"
+#include "execution.hpp"
+#include "operand.hpp"
+#include "pairing.hpp"
+#include "positions.hpp"
+#include "table.hpp"
+#include "view.hpp"
+
+namespace rotary {
+
+/// The optional parameters of a rope.
+struct rope_options {
+  /// First rotated element of each head (partial rotary: the rotated elements are
+  /// [rotary_offset, rotary_offset + footprint), the rest pass through).
+  std::ptrdiff_t rotary_offset = 0;
+  /// half_split only: index distance between a pair's two elements; 0 = rotary_dim / 2
+  /// (the usual layout). A larger value rotates a pair subset that is not one contiguous
+  /// slice: Gemma's proportional RoPE rotates (j, j + head_dim/2) for j < rotary_dim/2
+  /// only, i.e. pair_distance = head_dim / 2.
+  std::ptrdiff_t pair_distance = 0;
+  /// Threads (execution.hpp).
+  rotary::execution execution{};
+};
+
+namespace detail {
+ROTARY_ISA_NAMESPACE_BEGIN
+struct rope_access;
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+
+// NOTE: rope (like every function whose code depends on the instruction set) lives in the
+// ISA's inline namespace, so that translation units built for different instruction sets
+// never share one definition of its members (config.hpp).
+ROTARY_ISA_NAMESPACE_BEGIN
+
+template <class Source>
+class rope {
+  static_assert(detail::is_angle_source<Source>::value,
+                "rotary::rope: not an angle source (a cos_sin_table, cos_sin_view, "
+                "on_the_fly_angles, or a class with value_type, rotary_dim(), "
+                "check_position_range() and make_reader(); see angle_source.hpp)");
+
+ public:
+  using angles_type = Source;
+  using compute_type = typename Source::value_type;
+
+  /// Throws rotary::invalid_argument for a bad pairing, rotary_offset, pair_distance or
+  /// execution.
+  template <class A, std::enable_if_t<std::is_same_v<detail::held_angles_t<A&&>, Source>, int> = 0>
+  rope(A&& angles, rotary::pairing p, const rope_options& options = {})
+      : rope("rope", std::forward<A>(angles), p, options) {}
+
+  rotary::pairing pairing() const noexcept { return pairing_; }
+  const rope_options& options() const noexcept { return options_; }
+  std::ptrdiff_t rotary_dim() const noexcept { return 2 * geometry_.pairs; }
+  /// Elements of a head the rotation reads, from rotary_offset on (<= head_dim).
+  std::ptrdiff_t footprint() const noexcept { return geometry_.end(pairing_) - geometry_.offset; }
+  const Source& angles() const noexcept { return source_; }
+  Source& angles() noexcept { return source_; }
+
+  /// y = R_m x. Arguments: (x, pos) in place, (in, out, pos), (operand, pos) or
+  /// (query operand, key operand, pos); see operand.hpp.
+  template <class... Args>
+  void forward(const Args&... args) const {
+    call("rope::forward", direction::forward, args...);
+  }
+  /// y = R_m^T x: the backward pass (dL/dx = R_m^T dL/dy). Same arguments.
+  template <class... Args>
+  void transpose(const Args&... args) const {
+    call("rope::transpose", direction::transpose, args...);
+  }
+  /// y = R_m^{-1} x: undoes forward. Same arguments.
+  template <class... Args>
+  void inverse(const Args&... args) const {
+    call("rope::inverse", direction::inverse, args...);
+  }
+  /// The direction as a run-time value.
+  template <class... Args>
+  void apply(direction d, const Args&... args) const {
+    call("rope::apply", d, args...);
+  }
+
+ private:
+  friend struct detail::rope_access;
+
+  template <class A>
+  rope(const char* function, A&& angles, rotary::pairing p, const rope_options& options)
+      : source_(std::forward<A>(angles)), pairing_(p), options_(options) {
+    ROTARY_CHECK(p == pairing::interleaved || p == pairing::half_split, function,
+                 ": pairing must be interleaved or half_split, got ", static_cast<int>(p));
+    detail::check_execution(function, options.execution);
+    const std::ptrdiff_t rotary_dim = source_.rotary_dim();
+    detail::check_rotary_dim(function, rotary_dim);
+    const std::ptrdiff_t pairs = rotary_dim / 2;
+    ROTARY_CHECK(options.rotary_offset >= 0, function, ": rotary_offset must be >= 0, got ",
+                 options.rotary_offset);
+    ROTARY_CHECK(options.pair_distance >= 0, function, ": pair_distance must be >= 0, got ",
+                 options.pair_distance);
+    ROTARY_CHECK(p == pairing::half_split || options.pair_distance == 0, function,
+                 ": pair_distance applies to the half_split pairing only, got ",
+                 options.pair_distance, " with interleaved");
+    const std::ptrdiff_t distance = options.pair_distance == 0 ? pairs : options.pair_distance;
+    ROTARY_CHECK(distance >= pairs, function, ": pair_distance must be >= rotary_dim / 2 = ",
+                 pairs, " (pairs would overlap), got ", distance);
+    constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
+    ROTARY_CHECK(distance <= max - pairs && options.rotary_offset <= max - (distance + pairs),
+                 function, ": rotary_offset + rotary_dim overflows, got ",
+                 options.rotary_offset, " + ", distance + pairs);
+    geometry_ = detail::slice_geometry{options.rotary_offset, pairs, distance};
+  }
+
+  template <class T, std::size_t R>
+  void call(const char* function, direction d, tensor_view<T, R> x, const positions& p) const {
+    run(function, d, p, in_place(x));
+  }
+  template <class I, class O, std::size_t R>
+  void call(const char* function, direction d, tensor_view<I, R> in, tensor_view<O, R> out,
+            const positions& p) const {
+    run(function, d, p, out_of_place(in, out));
+  }
+  template <class I, class O, std::size_t R>
+  void call(const char* function, direction d, const operand<I, O, R>& a,
+            const positions& p) const {
+    run(function, d, p, a);
+  }
+  template <class I1, class O1, class I2, class O2, std::size_t R>
+  void call(const char* function, direction d, const operand<I1, O1, R>& a,
+            const operand<I2, O2, R>& b, const positions& p) const {
+    run(function, d, p, a, b);
+  }
+  template <class... Args>
+  void call(const char*, direction, const Args&...) const {
+    static_assert(sizeof...(Args) < 0,
+                  "rotary::rope: a call takes (x, pos), (in, out, pos), (operand, pos) or "
+                  "(query operand, key operand, pos); views tensor_view<T, 3 or 4> of one rank, "
+                  "pos a rotary::positions");
+  }
+
+  template <class I, class O, std::size_t R>
+  static constexpr void static_check_operand() {
+    static_check_element_type<I>();
+    static_check_element_type<O>();
+    static_assert(std::is_same_v<compute_type_t<I>, compute_type_t<O>>,
+                  "rotary::rope: in and out must share a compute type (float, bfloat16 and "
+                  "float16 compute in float; double in double)");
+    static_assert(std::is_same_v<compute_type_t<I>, compute_type>,
+                  "rotary::rope: the angle source must hold the data's compute type (float "
+                  "tables for float, bfloat16 and float16 data; double tables for double)");
+  }
+
+  template <class... Ops>
+  void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
+    (static_check_operand<typename Ops::in_type, typename Ops::out_type, Ops::rank>(), ...);
+    (detail::check_operand(function, ops, detail::names_of(ops.role)), ...);
+    check_pair(function, ops...);
+    (detail::check_footprint(function, detail::names_of(ops.role).in,
+                             ops.in.extent(Ops::rank - 1), geometry_.offset, footprint()),
+     ...);
+    const auto& first = std::get<0>(std::forward_as_tuple(ops...));
+    constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
+    const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
+    const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
+    const auto [lo, hi] = p.validate(function, batch, seq);
+    if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
+    const auto reader = source_.make_reader();
+    auto rotate = [&](auto pair_tag, auto transpose_tag) {
+      detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
+                              compute_type>(options_.execution, reader, p, batch, seq, geometry_,
+                                            detail::rows_for_loop(ops)...);
+    };
+    using interleaved = std::integral_constant<rotary::pairing, pairing::interleaved>;
+    using half_split = std::integral_constant<rotary::pairing, pairing::half_split>;
+    const bool transposed = d != direction::forward;
+    if (pairing_ == pairing::interleaved) {
+      transposed ? rotate(interleaved{}, std::true_type{}) : rotate(interleaved{}, std::false_type{});
+    } else {
+      transposed ? rotate(half_split{}, std::true_type{}) : rotate(half_split{}, std::false_type{});
+    }
+  }
+
+  template <class A>
+  static void check_pair(const char*, const A&) {}
+  template <class A, class B>
+  static void check_pair(const char* function, const A& a, const B& b) {
+    detail::check_operand_pair(function, a, detail::names_of(a.role), b,
+                               detail::names_of(b.role));
+  }
+
+  Source source_;
+  rotary::pairing pairing_;
+  rope_options options_;
+  detail::slice_geometry geometry_{};
+};
+
+template <class A>
+rope(A&&, pairing) -> rope<detail::held_angles_t<A&&>>;
+template <class A>
+rope(A&&, pairing, const rope_options&) -> rope<detail::held_angles_t<A&&>>;
+
+/// The same as the constructor, for code that names the type.
+template <class A>
+rope<detail::held_angles_t<A&&>> make_rope(A&& angles, pairing p, const rope_options& options = {}) {
+  return rope<detail::held_angles_t<A&&>>(std::forward<A>(angles), p, options);
+}
+
+ROTARY_ISA_NAMESPACE_END
+
+namespace detail {
+ROTARY_ISA_NAMESPACE_BEGIN
+/// For the library's free functions: a rope whose errors name `function`, and calls that
+/// name it too.
+struct rope_access {
+  template <class A>
+  static rope<held_angles_t<A&&>> make(const char* function, A&& angles, pairing p,
+                                       const rope_options& options = {}) {
+    return rope<held_angles_t<A&&>>(function, std::forward<A>(angles), p, options);
+  }
+  template <class Source, class... Args>
+  static void call(const char* function, const rope<Source>& r, direction d,
+                   const Args&... args) {
+    r.call(function, d, args...);
+  }
+};
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+
+}  // namespace rotary

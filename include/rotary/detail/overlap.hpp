@@ -26,15 +26,18 @@
 /// common layout in O(1) before it is needed.
 ///
 /// FAST PATHS (exact, O(1)):
-///   self:  drop extent-1 dimensions; a stride 0 with extent >= 2 overlaps (two rows at the
-///          same address); sort the |strides| ascending; if every stride is at least the
-///          reach of the block of smaller-stride dimensions below it ("nested":
-///          s_j >= w + sum_{k<j} (n_k - 1) s_k), the rows are translates of disjoint blocks,
-///          hence pairwise disjoint (induction on j). This covers every real layout
-///          (contiguous, BSHD, BHSD, SBHD, THD, padding, slices). When nesting fails, three
-///          exact "overlap" certificates follow: s_min < w (neighbours in that dimension
-///          meet), two equal strides (rows e_j and e_k coincide), and pigeonhole
-///          (rows * w > span).
+///   self:  "nested": take the dims of extent >= 2 in some order; if each |stride| is at
+///          least the reach of the block of the dims taken before it
+///          (|s_j| >= w + sum_{k before j} (n_k - 1) |s_k|), the block of the dims up to j is
+///          n_j translates of the previous block that do not meet, so by induction all rows
+///          are disjoint (any order will do). First in the dims' own order, innermost first,
+///          without sorting: every row-major layout (contiguous, BSHD, THD, padding, slices)
+///          passes in a few instructions per dim. Otherwise: a stride 0 with extent >= 2
+///          overlaps (two rows at the same address); the |strides| are sorted ascending and
+///          the nested test repeated (BHSD, SBHD: any nested layout passes in sorted order).
+///          When that fails too, three exact "overlap" certificates: s_min < w (neighbours
+///          in that dimension meet), two equal strides (rows e_j and e_k coincide), and
+///          pigeonhole (rows * w > span).
 ///   cross: first the address spans (O(1), unsigned addresses); disjoint spans share
 ///          nothing. Then each set is normalised into the same byte set with fewer
 ///          dimensions: zero strides and extent-1 dimensions dropped (same bytes), negative
@@ -52,7 +55,12 @@
 ///          one level down; otherwise the set with the larger outer stride S is split into
 ///          its blocks, and only the <= 2 blocks that meet the other's span are compared
 ///          (if the other is a single interval and 3 or more blocks meet its span, the middle
-///          one lies inside it: overlap). At most 6 levels of at most 2 branches.
+///          one lies inside it: overlap). One integer division per level, each level
+///          removes a dimension (at most 6), at most 2 branches per level; the layouts
+///          above take 1 to 3 levels and 1 branch. Slices of one nested tensor (any
+///          dimension order, padding, index sub-ranges) are always decided here: their
+///          strides come from one nested chain, so the block of the set with the smaller
+///          outer stride always fits in one period of the larger.
 /// FALLBACK (only when the fast paths are inconclusive: interleaved lattices such as
 ///   strides 2w and 3w, sliding-window inputs with stride < reach, or two large sets with
 ///   unrelated outer strides): lattice_search. Equal strides are merged, the dimension
@@ -110,7 +118,7 @@ struct row_set {
 /// not covered by the caller's span check and must not be formed.
 /// \pre the view's byte span fits in std::ptrdiff_t (unless it is empty).
 template <class T, std::size_t Rank>
-row_set rows_of(const tensor_view<T, Rank>& v) noexcept {
+inline row_set rows_of(const tensor_view<T, Rank>& v) noexcept {
   static_assert(Rank >= 1 && Rank <= 4, "rows_of: views of rank 1 to 4 (at most 3 row dims)");
   constexpr std::ptrdiff_t elem = static_cast<std::ptrdiff_t>(sizeof(T));
   bool empty = v.extent(Rank - 1) <= 0;
@@ -140,6 +148,15 @@ struct overlap_result {
 };
 
 namespace overlap_impl {
+
+// Keeps the rarely needed parts (certificates, search) out of the hot inline code.
+#if defined(__GNUC__) || defined(__clang__)
+#define ROTARY_OVERLAP_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define ROTARY_OVERLAP_NOINLINE __declspec(noinline)
+#else
+#define ROTARY_OVERLAP_NOINLINE
+#endif
 
 using i64 = std::int64_t;
 static_assert(sizeof(std::ptrdiff_t) <= sizeof(i64), "rotary: ptrdiff_t wider than 64 bits");
@@ -251,6 +268,24 @@ inline bool lattice_hits(lattice_term* t, int m, i64 L, i64 U, i64& steps) noexc
 // Self overlap.
 // ------------------------------------------------------------------------------------------
 
+/// Sorts m <= 3 dims by stride, ascending (a sorting network: no loops, no memmove).
+inline void sort_dims(i64* n, i64* s, int m) noexcept {
+  const auto order = [n, s](int i, int k) noexcept {
+    if (s[k] < s[i]) {
+      const i64 ts = s[i], tn = n[i];
+      s[i] = s[k];
+      n[i] = n[k];
+      s[k] = ts;
+      n[k] = tn;
+    }
+  };
+  if (m >= 2) order(0, 1);
+  if (m >= 3) {
+    order(1, 2);
+    order(0, 1);
+  }
+}
+
 inline bool is_empty(const row_set& s) noexcept {
   if (s.row_bytes <= 0) return true;
   for (int j = 0; j < s.rank; ++j) {
@@ -259,37 +294,11 @@ inline bool is_empty(const row_set& s) noexcept {
   return false;
 }
 
-inline overlap_result self_overlap(const row_set& rs) noexcept {
-  if (is_empty(rs)) return {false, overlap_path::empty, 0};
-  const i64 w = rs.row_bytes;
-  // Dimensions of extent >= 2, |stride| ascending (extent-1 dimensions index one row).
-  i64 n[3] = {}, s[3] = {};
-  int m = 0;
-  for (int j = 0; j < rs.rank; ++j) {
-    const row_dim& d = rs.dims[static_cast<std::size_t>(j)];
-    if (d.extent == 1) continue;
-    if (d.stride_bytes == 0) return {true, overlap_path::fast, 0};  // rows e_j and 0 coincide
-    // |stride| <= span <= PTRDIFF_MAX since extent >= 2: the negation cannot overflow.
-    const i64 a = d.stride_bytes < 0 ? -static_cast<i64>(d.stride_bytes) : d.stride_bytes;
-    int e = m++;
-    while (e > 0 && s[e - 1] > a) {
-      s[e] = s[e - 1];
-      n[e] = n[e - 1];
-      --e;
-    }
-    s[e] = a;
-    n[e] = d.extent;
-  }
-  // Nested: s_j >= reach of the block below, reach_j = w + sum_{k<j} (n_k - 1) s_k. The
-  // block of dims <= j is then n_j disjoint translates of the block below: no overlap.
-  i64 reach = w;
-  int j = 0;
-  while (j < m && s[j] >= reach) {
-    reach += (n[j] - 1) * s[j];
-    ++j;
-  }
-  if (j == m) return {false, overlap_path::fast, 0};
-  // Certificates of overlap.
+/// The part of the self test after the nested test failed (kept out of line so that the
+/// common, nested case stays small): certificates of overlap, then the search.
+/// n, s: the m dims of extent >= 2, s ascending (> 0), not nested.
+ROTARY_OVERLAP_NOINLINE inline overlap_result self_overlap_rest(const i64* n, const i64* s, int m,
+                                                                i64 w) noexcept {
   if (s[0] < w) return {true, overlap_path::fast, 0};  // rows 0 and e_0 meet
   for (int e = 1; e < m; ++e) {
     if (s[e] == s[e - 1]) return {true, overlap_path::fast, 0};  // rows e_k and e_{k-1}
@@ -328,6 +337,53 @@ inline overlap_result self_overlap(const row_set& rs) noexcept {
   return {false, overlap_path::search, steps};
 }
 
+/// The general self test: dims sorted by |stride|, nested test, then self_overlap_rest.
+inline overlap_result self_overlap_sorted(const row_set& rs) noexcept {
+  if (is_empty(rs)) return {false, overlap_path::empty, 0};
+  const i64 w = rs.row_bytes;
+  // Dimensions of extent >= 2, |stride| ascending (extent-1 dimensions index one row).
+  i64 n[3], s[3];
+  int m = 0;
+  for (int j = 0; j < rs.rank; ++j) {
+    const row_dim& d = rs.dims[static_cast<std::size_t>(j)];
+    if (d.extent == 1) continue;
+    if (d.stride_bytes == 0) return {true, overlap_path::fast, 0};  // rows e_j and 0 coincide
+    // |stride| <= span <= PTRDIFF_MAX since extent >= 2: the negation cannot overflow.
+    s[m] = d.stride_bytes < 0 ? -static_cast<i64>(d.stride_bytes) : d.stride_bytes;
+    n[m] = d.extent;
+    ++m;
+  }
+  sort_dims(n, s, m);
+  // Nested: s_j >= reach of the block below, reach_j = w + sum_{k<j} (n_k - 1) s_k. The
+  // block of dims <= j is then n_j disjoint translates of the block below: no overlap.
+  i64 reach = w;
+  for (int j = 0; j < m; ++j) {
+    if (s[j] < reach) return self_overlap_rest(n, s, m, w);
+    reach += (n[j] - 1) * s[j];
+  }
+  return {false, overlap_path::fast, 0};
+}
+
+/// The nested test in the dims' own order, innermost (last) first: the argument does not
+/// need sorted strides, only that each stride covers the block built so far, and the views
+/// of every row-major layout pass it without a sort (a few instructions per dim). Anything
+/// else (BHSD-like orders, zero strides, overlaps, empty sets) goes to the sorted test.
+inline overlap_result self_overlap(const row_set& rs) noexcept {
+  if (rs.row_bytes <= 0) return {false, overlap_path::empty, 0};
+  i64 reach = rs.row_bytes;
+  for (int j = rs.rank; j-- > 0;) {
+    const row_dim& d = rs.dims[static_cast<std::size_t>(j)];
+    if (d.extent <= 1) {
+      if (d.extent <= 0) return {false, overlap_path::empty, 0};
+      continue;
+    }
+    const i64 a = d.stride_bytes < 0 ? -static_cast<i64>(d.stride_bytes) : d.stride_bytes;
+    if (a < reach) return self_overlap_sorted(rs);
+    reach += (d.extent - 1) * a;
+  }
+  return {false, overlap_path::fast, 0};
+}
+
 // ------------------------------------------------------------------------------------------
 // Cross overlap.
 // ------------------------------------------------------------------------------------------
@@ -360,20 +416,22 @@ inline bool gather_cross_dims(const row_set& rs, cross_dims& c) noexcept {
       a = -a;  // |stride| <= span <= PTRDIFF_MAX since extent >= 2
       below += static_cast<std::uintptr_t>((d.extent - 1) * a);
     }
-    int e = 0;
-    while (e < m && c.s[e] < a) ++e;
-    if (e < m && c.s[e] == a) {
-      c.n[e] += d.extent - 1;
-      continue;
-    }
-    for (int g = m; g > e; --g) {
-      c.s[g] = c.s[g - 1];
-      c.n[g] = c.n[g - 1];
-    }
-    c.s[e] = a;
-    c.n[e] = d.extent;
+    c.s[m] = a;
+    c.n[m] = d.extent;
     ++m;
   }
+  sort_dims(c.n, c.s, m);
+  int k = 0;
+  for (int j = 0; j < m; ++j) {
+    if (k > 0 && c.s[k - 1] == c.s[j]) {
+      c.n[k - 1] += c.n[j] - 1;
+    } else {
+      c.s[k] = c.s[j];
+      c.n[k] = c.n[j];
+      ++k;
+    }
+  }
+  m = k;
   c.lo = reinterpret_cast<std::uintptr_t>(rs.base) - below;
   c.m = m;
   i64 w = rs.row_bytes;
@@ -416,23 +474,31 @@ inline void finish_cross_form(const cross_dims& c, const cross_dims& other,
     }
     return false;
   };
-  i64 cn[3] = {}, cs[3] = {};
-  int r = 0;
+  int r = 0;  // f.n, f.s ascending first, reversed below
   for (int j = c.first; j < c.m; ++j) {
-    if (r > 0 && c.s[j] - cs[r - 1] == (cn[r - 1] - 1) * cs[r - 1] && !other_has(c.s[j])) {
-      cn[r - 1] *= c.n[j];
+    if (r > 0 && c.s[j] - f.s[r - 1] == (f.n[r - 1] - 1) * f.s[r - 1] && !other_has(c.s[j])) {
+      f.n[r - 1] *= c.n[j];
       continue;
     }
-    cn[r] = c.n[j];
-    cs[r] = c.s[j];
+    f.n[r] = c.n[j];
+    f.s[r] = c.s[j];
     ++r;
+  }
+  if (r == 3) {  // outermost first
+    const i64 tn = f.n[0], ts = f.s[0];
+    f.n[0] = f.n[2];
+    f.s[0] = f.s[2];
+    f.n[2] = tn;
+    f.s[2] = ts;
+  } else if (r == 2) {
+    const i64 tn = f.n[0], ts = f.s[0];
+    f.n[0] = f.n[1];
+    f.s[0] = f.s[1];
+    f.n[1] = tn;
+    f.s[1] = ts;
   }
   f.rank = r;
   f.reach[r] = c.w;
-  for (int j = r; j-- > 0;) {  // outermost first
-    f.n[r - 1 - j] = cn[j];
-    f.s[r - 1 - j] = cs[j];
-  }
   for (int j = r; j-- > 0;) f.reach[j] = f.reach[j + 1] + (f.n[j] - 1) * f.s[j];
 }
 
@@ -451,14 +517,19 @@ inline tri cross_fast(const cross_form& a, int ja, const cross_form& b, int jb, 
   if (a_dims && b_dims && a.s[ja] == b.s[jb] && a.nested(ja) && b.nested(jb)) {
     // Same outer stride S: block t of a is A' + t S, block u of b is B' + d + u S; they
     // meet iff A' meets B' + d + k S, k = u - t in [-(na - 1), nb - 1]. A' spans [0, ia),
-    // B' [0, ib), ia, ib <= S (nested), so d + k S must lie in (-ib, ia): at most 2 k.
+    // B' [0, ib), ia, ib <= S (nested), so d + k S must lie in (-ib, ia), inside (-S, S).
+    // With -d = q S + r, 0 <= r < S, only k = q (offset -r) and k = q + 1 (offset S - r)
+    // fall in (-S, S): one division.
     const i64 S = a.s[ja], ia = a.reach[ja + 1], ib = b.reach[jb + 1];
-    const i64 k_lo = max_of(-(a.n[ja] - 1), floor_div(-ib - d, S) + 1);
-    const i64 k_hi = min_of(b.n[jb] - 1, ceil_div(ia - d, S) - 1);
-    for (i64 k = k_lo; k <= k_hi; ++k) {
-      const tri r = cross_fast(a, ja + 1, b, jb + 1, d + k * S);
-      if (r == tri::yes) return r;
-      if (r == tri::unknown) result = r;
+    const i64 q = floor_div(-d, S), r = -d - q * S;
+    const i64 k_lo = -(a.n[ja] - 1), k_hi = b.n[jb] - 1;
+    if (r < ib && q >= k_lo && q <= k_hi) {
+      result = cross_fast(a, ja + 1, b, jb + 1, -r);
+      if (result == tri::yes) return result;
+    }
+    if (S - r < ia && q + 1 >= k_lo && q + 1 <= k_hi) {
+      const tri next = cross_fast(a, ja + 1, b, jb + 1, S - r);
+      if (next != tri::no) return next;
     }
     return result;
   }
@@ -468,19 +539,21 @@ inline tri cross_fast(const cross_form& a, int ja, const cross_form& b, int jb, 
   const cross_form& x = split_a ? a : b;
   const int jx = split_a ? ja : jb;
   if (!x.nested(jx)) return tri::unknown;
-  const i64 S = x.s[jx], ix = x.reach[jx + 1];
-  const i64 e = split_a ? d : -d;       // the other block's offset from x's block
-  const i64 R = split_a ? rb : ra;      // the other block's reach
-  const bool other_is_interval = split_a ? !b_dims : !a_dims;
+  const i64 S = x.s[jx], ix = x.reach[jx + 1], n = x.n[jx];
+  const i64 e = split_a ? d : -d;   // the other block's offset from x's block
+  const i64 R = split_a ? rb : ra;  // the other block's reach
   const i64 t_lo = max_of(0, floor_div(e - ix, S) + 1);
-  const i64 t_hi = min_of(x.n[jx] - 1, ceil_div(e + R, S) - 1);
-  if (t_hi - t_lo >= 2) {
-    // Block t_lo + 1 spans [(t_lo + 1) S, (t_lo + 1) S + ix) with (t_lo + 1) S > e and
-    // (t_lo + 1) S + ix <= t_hi S < e + R: inside the other's span. If that is a single
-    // interval, the block's rows are in it.
-    return other_is_interval ? tri::yes : tri::unknown;
+  // The candidates t_lo, t_lo + 1, ..: t <= n - 1 and t S < e + R (t S <= span: no overflow).
+  int count = 0;
+  while (count < 3 && t_lo + count <= n - 1 && (t_lo + count) * S < e + R) ++count;
+  if (count == 3) {
+    // Block t_lo + 1 spans [(t_lo + 1) S, (t_lo + 1) S + ix) with (t_lo + 1) S > e
+    // ((t_lo + 1) S > e - ix + S >= e) and (t_lo + 1) S + ix <= (t_lo + 2) S < e + R: inside
+    // the other's span. If that is a single interval, the block's rows are in it.
+    return (split_a ? !b_dims : !a_dims) ? tri::yes : tri::unknown;
   }
-  for (i64 t = t_lo; t <= t_hi; ++t) {
+  for (int c = 0; c < count; ++c) {
+    const i64 t = t_lo + c;
     const tri r = split_a ? cross_fast(a, ja + 1, b, jb, d - t * S)
                           : cross_fast(a, ja, b, jb + 1, d + t * S);
     if (r == tri::yes) return r;
@@ -489,27 +562,10 @@ inline tri cross_fast(const cross_form& a, int ja, const cross_form& b, int jb, 
   return result;
 }
 
-inline overlap_result cross_overlap(const row_set& ra, const row_set& rb) noexcept {
-  cross_dims ca, cb;
-  if (!gather_cross_dims(ra, ca) || !gather_cross_dims(rb, cb)) {
-    return {false, overlap_path::empty, 0};
-  }
-  // Spans [lo, lo + span) as unsigned addresses (no pointer arithmetic, no signed
-  // difference of unrelated addresses).
-  const std::uintptr_t a_end = ca.lo + static_cast<std::uintptr_t>(ca.span);
-  const std::uintptr_t b_end = cb.lo + static_cast<std::uintptr_t>(cb.span);
-  if (a_end <= cb.lo || b_end <= ca.lo) return {false, overlap_path::disjoint_spans, 0};
-  // Beyond here values up to 2 (span_a + span_b) + 1 are formed (the search's
-  // L - (c + suf)); keep span_a + span_b <= 2^61.
-  if (ca.span > max_i64 / 4 - cb.span) return {true, overlap_path::too_large, 0};
-  // The spans intersect: b.lo - a.lo lies in (-span_b, span_a).
-  const i64 d =
-      cb.lo >= ca.lo ? static_cast<i64>(cb.lo - ca.lo) : -static_cast<i64>(ca.lo - cb.lo);
-  cross_form a, b;
-  finish_cross_form(ca, cb, a);
-  finish_cross_form(cb, ca, b);
-  const tri fast = cross_fast(a, 0, b, 0, d);
-  if (fast != tri::unknown) return {fast == tri::yes, overlap_path::fast, 0};
+/// The exact search for the cross test, out of line.
+ROTARY_OVERLAP_NOINLINE inline overlap_result cross_search(const cross_form& a,
+                                                           const cross_form& b,
+                                                           i64 d) noexcept {
   // Exact search: rows a + sum i_j sa_j (width wa) and b + d + sum i'_j sb_j (width wb)
   // meet iff  sum i'_j sb_j - sum i_j sa_j  in [1 - wb - d, wa - 1 - d]. Terms of a have
   // x = -i in [-(n - 1), 0], terms of b x = i' in [0, n - 1]; partial sums lie in
@@ -523,6 +579,63 @@ inline overlap_result cross_overlap(const row_set& ra, const row_set& rb) noexce
   const bool hit = lattice_hits(t, m, 1 - wb - d, wa - 1 - d, steps);
   return {hit, overlap_path::search, steps};
 }
+
+/// The cross test once the spans are known to intersect (normalisation, fast, search).
+inline overlap_result cross_overlap_intersecting(const row_set& ra, const row_set& rb) noexcept {
+  cross_dims ca, cb;
+  if (!gather_cross_dims(ra, ca) || !gather_cross_dims(rb, cb)) {
+    return {false, overlap_path::empty, 0};
+  }
+  // Beyond here values up to 2 (span_a + span_b) + 1 are formed (the search's
+  // L - (c + suf)); keep span_a + span_b <= 2^61.
+  if (ca.span > max_i64 / 4 - cb.span) return {true, overlap_path::too_large, 0};
+  // The spans intersect: b.lo - a.lo lies in (-span_b, span_a).
+  const i64 d =
+      cb.lo >= ca.lo ? static_cast<i64>(cb.lo - ca.lo) : -static_cast<i64>(ca.lo - cb.lo);
+  cross_form a, b;
+  finish_cross_form(ca, cb, a);
+  finish_cross_form(cb, ca, b);
+  const tri fast = cross_fast(a, 0, b, 0, d);
+  if (fast != tri::unknown) return {fast == tri::yes, overlap_path::fast, 0};
+  return cross_search(a, b, d);
+}
+
+/// The byte span [lo, end) of a set as unsigned addresses (no pointer arithmetic); false
+/// for an empty set. Each (n - 1) * stride is bounded by the span: no overflow.
+inline bool span_of(const row_set& s, std::uintptr_t& lo, std::uintptr_t& end) noexcept {
+  if (s.row_bytes <= 0) return false;
+  std::uintptr_t below = 0, above = static_cast<std::uintptr_t>(s.row_bytes);
+  for (int j = 0; j < s.rank; ++j) {
+    const row_dim& d = s.dims[static_cast<std::size_t>(j)];
+    if (d.extent <= 1) {
+      if (d.extent <= 0) return false;
+      continue;
+    }
+    const i64 reach = (d.extent - 1) * d.stride_bytes;
+    if (reach < 0) {
+      below += static_cast<std::uintptr_t>(-reach);
+    } else {
+      above += static_cast<std::uintptr_t>(reach);
+    }
+  }
+  const std::uintptr_t base = reinterpret_cast<std::uintptr_t>(s.base);
+  lo = base - below;
+  end = base + above;
+  return true;
+}
+
+inline overlap_result cross_overlap(const row_set& ra, const row_set& rb) noexcept {
+  // First the spans (separate buffers, or neighbouring slices of one token): no
+  // normalisation needed, and no signed difference of unrelated addresses.
+  std::uintptr_t a_lo, a_end, b_lo, b_end;
+  if (!span_of(ra, a_lo, a_end) || !span_of(rb, b_lo, b_end)) {
+    return {false, overlap_path::empty, 0};
+  }
+  if (a_end <= b_lo || b_end <= a_lo) return {false, overlap_path::disjoint_spans, 0};
+  return cross_overlap_intersecting(ra, rb);
+}
+
+#undef ROTARY_OVERLAP_NOINLINE
 
 }  // namespace overlap_impl
 

@@ -5,9 +5,13 @@
 // written (2 x the rotated tensors, in place or not), the same count for the memcpy rows,
 // so the bytes/s columns compare directly. Run with --benchmark_min_time=0.2 for a quick
 // pass; see the ratios with --benchmark_format=json or by eye.
+//
+// Each benchmark builds its rope object once, outside the timing loop (a model builds one
+// per layer); bench_rotate's BM_RopePerCall shows what building it per call costs.
 #include <benchmark/benchmark.h>
 #include <rotary/rotary.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <numeric>
@@ -31,6 +35,23 @@ std::vector<float> random_tensor(std::size_t n) {
   }
   return std::vector<float>(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(n));
 }
+
+/// in (random) and out (zero), n floats each, in one allocation, out placed 256 bytes past
+/// a 4 KiB boundary relative to in: two buffers allocated separately tend to agree mod
+/// 4 KiB, and then loads wait on unrelated stores (4K aliasing; it made the decode memcpy
+/// ~20x slower than bench_rotate's), which would measure the allocator, not the kernel.
+struct in_out {
+  static constexpr std::size_t page = 4096 / sizeof(float), skew = 256 / sizeof(float);
+  std::vector<float> buffer;
+  float* in;
+  float* out;
+  explicit in_out(std::size_t n)
+      : buffer(2 * padded(n) + skew), in(buffer.data()), out(buffer.data() + padded(n) + skew) {
+    const std::vector<float> r = random_tensor(n);
+    std::copy(r.begin(), r.end(), in);
+  }
+  static std::size_t padded(std::size_t n) { return (n + page - 1) / page * page; }
+};
 
 /// One shared table for head_dim 128 and 4096 + 64 positions.
 const rotary::cos_sin_table<float>& table_128() {
@@ -73,10 +94,10 @@ struct position_data {
 /// memcpy of the same bytes: the streaming bound.
 void BM_Memcpy(benchmark::State& state) {
   const shape s(state);
-  std::vector<float> in = random_tensor(s.elements()), out(s.elements());
+  in_out d(s.elements());
   for (auto _ : state) {
-    std::memcpy(out.data(), in.data(), s.elements() * sizeof(float));
-    benchmark::DoNotOptimize(out.data());
+    std::memcpy(d.out, d.in, s.elements() * sizeof(float));
+    benchmark::DoNotOptimize(d.out);
     benchmark::ClobberMemory();
   }
   set_bytes(state, s.elements());
@@ -85,25 +106,27 @@ void BM_Memcpy(benchmark::State& state) {
 template <pairing P, bool InPlace, mode M>
 void BM_Rotate(benchmark::State& state) {
   const shape s(state);
-  std::vector<float> in = random_tensor(s.elements()), out(s.elements());
+  in_out d(s.elements());
   const auto& table = table_128();
   const position_data pd(s.tokens);
   const rotary::positions pos = pd.get(M);
-  const tensor_view<float, 3> iv(in.data(), {s.tokens, s.heads, s.head_dim});
-  const tensor_view<float, 3> ov(out.data(), {s.tokens, s.heads, s.head_dim});
+  const tensor_view<float, 3> iv(d.in, {s.tokens, s.heads, s.head_dim});
+  const tensor_view<float, 3> ov(d.out, {s.tokens, s.heads, s.head_dim});
+  const rotary::rope rope(table, P);
   for (auto _ : state) {
     if constexpr (InPlace) {
-      rotary::rotate<P>(iv, table, pos);  // NOTE: rotates the same data again every time
+      rope.forward(iv, pos);  // NOTE: rotates the same data again every time
     } else {
-      rotary::rotate<P>(tensor_view<const float, 3>(iv), ov, table, pos);
+      rope.forward(tensor_view<const float, 3>(iv), ov, pos);
     }
-    benchmark::DoNotOptimize(InPlace ? in.data() : out.data());
+    benchmark::DoNotOptimize(InPlace ? d.in : d.out);
     benchmark::ClobberMemory();
   }
   set_bytes(state, s.elements());
 }
 
-/// q [T][heads][d] and k [T][heads/4][d] (32/8), in place: one call, or two calls.
+/// q [T][heads][d] and k [T][heads/4][d] (32/8), in place: one call (query and key
+/// operands), or two calls.
 template <pairing P, bool Fused>
 void BM_RotateQk(benchmark::State& state) {
   const shape s(state);
@@ -114,12 +137,13 @@ void BM_RotateQk(benchmark::State& state) {
   const tensor_view<float, 3> qv(q.data(), {s.tokens, s.heads, s.head_dim});
   const tensor_view<float, 3> kv_view(k.data(), {s.tokens, kv, s.head_dim});
   const auto pos = rotary::positions::from_offset(0);
+  const rotary::rope rope(table, P);
   for (auto _ : state) {
     if constexpr (Fused) {
-      rotary::rotate_qk<P>(qv, kv_view, table, pos);
+      rope.forward(rotary::query(qv), rotary::key(kv_view), pos);
     } else {
-      rotary::rotate<P>(qv, table, pos);
-      rotary::rotate<P>(kv_view, table, pos);
+      rope.forward(qv, pos);
+      rope.forward(kv_view, pos);
     }
     benchmark::DoNotOptimize(q.data());
     benchmark::DoNotOptimize(k.data());
@@ -128,18 +152,20 @@ void BM_RotateQk(benchmark::State& state) {
   set_bytes(state, q.size() + k.size());
 }
 
-/// Out of place with an execution of state.range(3) threads (default threshold).
+/// Out of place with a rope of state.range(3) threads (default threshold).
 template <pairing P>
 void BM_RotateThreads(benchmark::State& state) {
   const shape s(state);
-  const rotary::execution ex = rotary::threads(static_cast<int>(state.range(3)));
-  std::vector<float> in = random_tensor(s.elements()), out(s.elements());
+  rotary::rope_options options;
+  options.execution = rotary::threads(static_cast<int>(state.range(3)));
+  in_out d(s.elements());
   const auto& table = table_128();
-  const tensor_view<const float, 3> iv(in.data(), {s.tokens, s.heads, s.head_dim});
-  const tensor_view<float, 3> ov(out.data(), {s.tokens, s.heads, s.head_dim});
+  const tensor_view<const float, 3> iv(d.in, {s.tokens, s.heads, s.head_dim});
+  const tensor_view<float, 3> ov(d.out, {s.tokens, s.heads, s.head_dim});
+  const rotary::rope rope(table, P, options);
   for (auto _ : state) {
-    rotary::rotate<P>(ex, iv, ov, table, rotary::positions::from_offset(0));
-    benchmark::DoNotOptimize(out.data());
+    rope.forward(iv, ov, rotary::positions::from_offset(0));
+    benchmark::DoNotOptimize(d.out);
     benchmark::ClobberMemory();
   }
   set_bytes(state, s.elements());
@@ -154,8 +180,9 @@ void BM_RotateBhsd(benchmark::State& state) {
   const auto& table = table_128();
   const std::int64_t starts[4] = {0, 17, 33, 64};
   const auto v = rotary::bhsd_view(x.data(), batch, s.heads, seq, s.head_dim);
+  const rotary::rope rope(table, P);
   for (auto _ : state) {
-    rotary::rotate<P>(v, table, rotary::batch_positions::from_starts(starts, batch));
+    rope.forward(v, rotary::positions::from_starts(starts, batch));
     benchmark::DoNotOptimize(x.data());
     benchmark::ClobberMemory();
   }

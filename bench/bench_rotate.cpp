@@ -4,6 +4,11 @@
 // Args: {num_tokens, num_heads, head_dim}. Bytes processed = bytes read + bytes written
 // (2 x the tensor), the same count for memcpy, so the bytes/s columns compare directly:
 // RoPE on a large tensor is a streaming pass, bounded by memcpy's bandwidth.
+//
+// The rope object is built once, outside the timing loop, as a model builds it once per
+// layer; BM_RopePerCall (decode shape only) builds it inside the loop, so the difference
+// to BM_Rotate at 1 x 32 x 128 is the construction cost (what the one-line free function
+// rotate<P>(...) pays on every call).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -86,8 +91,18 @@ void BM_Memcpy(benchmark::State& state) {
 template <class T, pairing P>
 void BM_Rotate(benchmark::State& state) {
   rotation_data<T> d(state);
+  const rotary::rope rope(d.table, P);
+  run(state, d, [&] { rope.forward(d.input(), d.output(), rotary::positions::from_offset(0)); });
+}
+
+/// BM_Rotate with the rope built inside the timing loop: a plan per call (its checks and
+/// setup) instead of one per layer.
+template <class T, pairing P>
+void BM_RopePerCall(benchmark::State& state) {
+  rotation_data<T> d(state);
   run(state, d, [&] {
-    rotary::rotate<P>(d.input(), d.output(), d.table, rotary::positions::from_offset(0));
+    const rotary::rope rope(d.table, P);
+    rope.forward(d.input(), d.output(), rotary::positions::from_offset(0));
   });
 }
 
@@ -96,15 +111,18 @@ template <class T, pairing P>
 void BM_RotateInPlace(benchmark::State& state) {
   rotation_data<T> d(state);
   std::copy(d.in, d.in + d.s.elements(), d.out);
-  run(state, d, [&] { rotary::rotate<P>(d.output(), d.table, rotary::positions::from_offset(0)); });
+  const rotary::rope rope(d.table, P);
+  run(state, d, [&] { rope.forward(d.output(), rotary::positions::from_offset(0)); });
 }
 
 /// The shipped scalar reference kernel (one pair at a time, strided element access).
 template <class T, pairing P>
 void BM_RotateReference(benchmark::State& state) {
   rotation_data<T> d(state);
+  const rotary::rope rope(d.table, P);
   run(state, d, [&] {
-    rotary::rotate_reference(P, d.input(), d.output(), d.table, rotary::positions::from_offset(0));
+    rotary::rotate_reference(rope, rotary::direction::forward, d.input(), d.output(),
+                             rotary::positions::from_offset(0));
   });
 }
 
@@ -147,16 +165,22 @@ void shapes(benchmark::internal::Benchmark* b) {
 #define ROTARY_BENCH_TYPE(T)                                                      \
   BENCHMARK_TEMPLATE(BM_Memcpy, T)->Apply(shapes);                                \
   BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::interleaved)->Apply(shapes);          \
-  BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::half_split)->Apply(shapes);                 \
+  BENCHMARK_TEMPLATE(BM_Rotate, T, pairing::half_split)->Apply(shapes);           \
   BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::interleaved)->Apply(shapes);   \
-  BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::half_split)->Apply(shapes);          \
+  BENCHMARK_TEMPLATE(BM_RotateInPlace, T, pairing::half_split)->Apply(shapes);    \
   BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::interleaved)->Apply(shapes);       \
-  BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::half_split)->Apply(shapes);              \
+  BENCHMARK_TEMPLATE(BM_PlainLoop, T, pairing::half_split)->Apply(shapes);        \
   BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::interleaved)->Apply(shapes); \
   BENCHMARK_TEMPLATE(BM_RotateReference, T, pairing::half_split)->Apply(shapes)
 
 ROTARY_BENCH_TYPE(float);
 ROTARY_BENCH_TYPE(double);
+
+// Construction cost: where it could show, a decode step (in L1, the call itself is short).
+BENCHMARK_TEMPLATE(BM_RopePerCall, float, pairing::interleaved)
+    ->ArgNames({"tokens", "heads", "head_dim"})->Args({1, 32, 128});
+BENCHMARK_TEMPLATE(BM_RopePerCall, float, pairing::half_split)
+    ->ArgNames({"tokens", "heads", "head_dim"})->Args({1, 32, 128});
 
 }  // namespace
 

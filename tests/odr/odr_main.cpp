@@ -17,3 +17,14 @@ TEST(OdrTest, BothInstructionSetsRotateAlike) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f) << "at " << i;
 }
+
+// Every storage type, both pairings, both directions: the scalar batch and AVX2 + F16C give
+// the same bits (16-bit rounding, NaN quieting, fp16 overflow and subnormals included).
+TEST(CrossIsaTest, ScalarAndAvx2AreBitwiseEqual) {
+  const std::vector<std::uint8_t> a = sample_rotations_in_scalar_tu();
+  const std::vector<std::uint8_t> b = sample_rotations_in_avx2_tu();
+  ASSERT_EQ(a.size(), b.size());
+  std::size_t first = a.size();
+  for (std::size_t i = 0; i < a.size() && first == a.size(); ++i) first = a[i] != b[i] ? i : first;
+  EXPECT_EQ(first, a.size()) << "first differing byte " << first << " of " << a.size();
+}

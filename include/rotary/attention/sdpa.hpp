@@ -20,6 +20,7 @@
 
 #include "../element_type.hpp"
 #include "../error.hpp"
+#include "../detail/checks.hpp"
 #include "../rotate.hpp"
 #include "../view.hpp"
 
@@ -89,12 +90,10 @@ void check_attention_view(const char* function, const char* name, const tensor_v
                " data must not be null");
 }
 
+/// True when a row of a shares an element with a row of b (exact, detail/overlap.hpp).
 template <class A, class B>
 bool overlaps(const tensor_view<A, 3>& a, const tensor_view<B, 3>& b) {
-  if (a.size() == 0 || b.size() == 0) return false;
-  const auto x = address_span(a);
-  const auto y = address_span(b);
-  return std::less<>()(x.first, y.second) && std::less<>()(y.first, x.second);
+  return views_share_element(a, b);
 }
 
 /// The common checks of every attention entry point: q [nq][H][d], k [nk][Hkv][d],

@@ -7,14 +7,16 @@ int main() {
   constexpr int head_dim = 8;
   // cos/sin of m * theta_i, theta_i = 10000^(-2i/8), for positions 0..15.
   rotary::cos_sin_table<float> table(/*rotary_dim=*/head_dim, /*rows=*/16);
+  // The plan: angles, pairing (and options: partial rotary, threads). Built once, per layer.
+  const rotary::rope rope(table, rotary::pairing::interleaved);
 
   float q[head_dim] = {1, 0, 1, 0, 1, 0, 1, 0};
   float k[head_dim] = {1, 0, 1, 0, 1, 0, 1, 0};
   // One token, one head each: the query at position 5, the key at position 3.
-  rotary::tensor_view<float, 3> qv(q, {1, 1, head_dim});
-  rotary::tensor_view<float, 3> kv(k, {1, 1, head_dim});
-  rotary::rotate<rotary::pairing::interleaved>(qv, table, rotary::positions::from_offset(5));
-  rotary::rotate<rotary::pairing::interleaved>(kv, table, rotary::positions::from_offset(3));
+  rope.forward(rotary::query(rotary::tensor_view<float, 3>(q, {1, 1, head_dim})),
+               rotary::positions::from_offset(5));
+  rope.forward(rotary::key(rotary::tensor_view<float, 3>(k, {1, 1, head_dim})),
+               rotary::positions::from_offset(3));
 
   float dot = 0;
   for (int i = 0; i < head_dim; ++i) dot += q[i] * k[i];

@@ -24,6 +24,7 @@ int main() {
   }
 
   rotary::cos_sin_table<float> table(head_dim, tokens);
+  const rotary::rope rope(table, pairing::interleaved);  // the layer's RoPE plan
   rotary::kv_cache<float> cache(heads, head_dim, tokens);
   std::vector<float> out(heads * head_dim), weights(tokens);
 
@@ -33,10 +34,9 @@ int main() {
     std::vector<float> qt(q.begin() + t * head_dim, q.begin() + (t + 1) * head_dim);
     std::vector<float> kt(k.begin() + t * head_dim, k.begin() + (t + 1) * head_dim);
     const auto at = positions::from_offset(cache.next_position());
-    rotary::rotate<pairing::interleaved>(tensor_view<float, 3>(qt.data(), {1, heads, head_dim}),
-                                         table, at);
-    rotary::rotate<pairing::interleaved>(tensor_view<float, 3>(kt.data(), {1, heads, head_dim}),
-                                         table, at);
+    // The new query and key at their position, one cos/sin fetch for both.
+    rope.forward(rotary::query(tensor_view<float, 3>(qt.data(), {1, heads, head_dim})),
+                 rotary::key(tensor_view<float, 3>(kt.data(), {1, heads, head_dim})), at);
     cache.append(tensor_view<const float, 3>(kt.data(), {1, heads, head_dim}),
                  tensor_view<const float, 3>(v.data() + t * head_dim, {1, heads, head_dim}));
     rotary::attention_options<float> options;

@@ -5,23 +5,9 @@
 ///   ROTARY_NO_SIMD        use the portable scalar batch (no intrinsics) even where
 ///                         AVX-512, AVX2+FMA or NEON is enabled by the compiler flags.
 ///   ROTARY_NO_EXCEPTIONS  a failed check prints its message and calls std::abort().
-///   ROTARY_DEBUG_CHECKS   turn on ROTARY_DCHECK (on by default when NDEBUG is not set).
 ///
 /// The instruction set is chosen statically from the compiler's macros (__AVX512F__,
 /// __AVX2__ + __FMA__, __ARM_NEON); there is no runtime dispatch.
-
-#include <cassert>
-
-#if !defined(ROTARY_DEBUG_CHECKS) && !defined(NDEBUG)
-#define ROTARY_DEBUG_CHECKS 1
-#endif
-
-/// Debug-only invariant check; compiled out in release builds (like eigen_assert).
-#if defined(ROTARY_DEBUG_CHECKS) && ROTARY_DEBUG_CHECKS
-#define ROTARY_DCHECK(cond) assert(cond)
-#else
-#define ROTARY_DCHECK(cond) ((void)0)
-#endif
 
 // One inline namespace per instruction set. Every function whose code depends on the
 // instruction set (the SIMD batch, the kernels and the public entry points that call them)

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// Error policy.
-///   - compile time: static_assert on the element type (see element_type.hpp);
+///   - compile time: static_assert on element types, compute types, index types, angle
+///     sources and call forms (element_type.hpp, rope.hpp, operand.hpp, positions.hpp);
 ///   - always on, at every entry point: ROTARY_CHECK throws rotary::invalid_argument
 ///     (derived from std::invalid_argument) for a bad parameter, ROTARY_CHECK_RANGE throws
 ///     rotary::out_of_range (derived from std::out_of_range) for a position past a table;
 ///     each message names the function, the parameter and its value;
-///   - debug only: ROTARY_DCHECK (config.hpp) for invariants inside the kernels.
-/// The per-element loops contain no checks at all.
+///   - there are no debug-only assertions: every check is always on, made once per call
+///     before anything is written; the per-element loops contain no checks at all.
 /// With ROTARY_NO_EXCEPTIONS a failed check prints the message and aborts.
 
 #include <cstdio>

@@ -143,9 +143,11 @@ class rope {
     ROTARY_CHECK(distance >= pairs, function, ": pair_distance must be >= rotary_dim / 2 = ",
                  pairs, " (pairs would overlap), got ", distance);
     constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
-    ROTARY_CHECK(distance <= max - pairs && options.rotary_offset <= max - (distance + pairs),
-                 function, ": rotary_offset + rotary_dim overflows, got ",
-                 options.rotary_offset, " + ", distance + pairs);
+    ROTARY_CHECK(distance <= max - pairs, function, ": pair_distance + rotary_dim / 2 overflows, got ",
+                 distance, " + ", pairs);
+    ROTARY_CHECK(options.rotary_offset <= max - (distance + pairs), function,
+                 ": rotary_offset + rotary_dim overflows, got ", options.rotary_offset, " + ",
+                 distance + pairs);
     geometry_ = detail::slice_geometry{options.rotary_offset, pairs, distance};
   }
 
@@ -176,24 +178,45 @@ class rope {
                   "pos a rotary::positions");
   }
 
-  template <class I, class O, std::size_t R>
-  static constexpr void static_check_operand() {
-    static_check_element_type<I>();
-    static_check_element_type<O>();
-    static_assert(std::is_same_v<compute_type_t<I>, compute_type_t<O>>,
-                  "rotary::rope: in and out must share a compute type (float, bfloat16 and "
-                  "float16 compute in float; double in double)");
-    static_assert(std::is_same_v<compute_type_t<I>, compute_type>,
-                  "rotary::rope: the angle source must hold the data's compute type (float "
-                  "tables for float, bfloat16 and float16 data; double tables for double)");
+  /// The compile-time checks of one operand; true when it can be rotated (so that a bad
+  /// call stops at its static_assert message, without follow-on errors).
+  template <class Op>
+  static constexpr bool static_check_operand() {
+    using I = std::remove_const_t<typename Op::in_type>;
+    using O = typename Op::out_type;
+    constexpr bool supported = element_traits<I>::supported && element_traits<O>::supported;
+    static_assert(supported,
+                  "rotary: unsupported element type; supported are float, double, "
+                  "rotary::bfloat16 and rotary::float16 (and, with <rotary/interop.hpp>, "
+                  "Eigen::half, Eigen::bfloat16, _Float16, __bf16)");
+    if constexpr (supported) {
+      constexpr bool same = std::is_same_v<compute_type_t<I>, compute_type_t<O>>;
+      static_assert(same,
+                    "rotary::rope: in and out must share a compute type (float, bfloat16 and "
+                    "float16 compute in float; double in double)");
+      constexpr bool table = std::is_same_v<compute_type_t<I>, compute_type>;
+      static_assert(!same || table,
+                    "rotary::rope: the angle source must hold the data's compute type (float "
+                    "tables for float, bfloat16 and float16 data; double tables for double)");
+      return same && table;
+    } else {
+      return false;
+    }
   }
 
   template <class... Ops>
   void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
-    (static_check_operand<typename Ops::in_type, typename Ops::out_type, Ops::rank>(), ...);
-    (detail::check_operand(function, ops, detail::names_of(ops.role)), ...);
+    if constexpr ((static_check_operand<Ops>() && ...)) {
+      run_checked(function, d, p, ops...);
+    }
+  }
+
+  template <class... Ops>
+  void run_checked(const char* function, direction d, const positions& p,
+                   const Ops&... ops) const {
+    (detail::check_operand(function, ops, detail::names_for(ops)), ...);
     check_pair(function, ops...);
-    (detail::check_footprint(function, detail::names_of(ops.role).in,
+    (detail::check_footprint(function, detail::names_for(ops).in,
                              ops.in.extent(Ops::rank - 1), geometry_.offset, footprint()),
      ...);
     const auto& first = std::get<0>(std::forward_as_tuple(ops...));
@@ -222,8 +245,8 @@ class rope {
   static void check_pair(const char*, const A&) {}
   template <class A, class B>
   static void check_pair(const char* function, const A& a, const B& b) {
-    detail::check_operand_pair(function, a, detail::names_of(a.role), b,
-                               detail::names_of(b.role));
+    detail::check_operand_pair(function, a, detail::names_for(a), b,
+                               detail::names_for(b));
   }
 
   Source source_;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <limits>
 #include <type_traits>
 
 namespace rotary {
@@ -40,10 +41,15 @@ class tensor_view {
   constexpr const std::array<index_type, Rank>& extents() const noexcept { return extents_; }
   constexpr const std::array<index_type, Rank>& strides() const noexcept { return strides_; }
 
-  /// Number of elements (product of the extents; 0 when any extent is 0).
+  /// Number of elements (product of the extents; 0 when any extent is 0). Saturates at
+  /// PTRDIFF_MAX (and treats negative extents as 0) rather than overflow: such a view is
+  /// rejected by every rotary call, with a message.
   constexpr index_type size() const noexcept {
     index_type n = 1;
-    for (index_type e : extents_) n *= e;
+    for (index_type e : extents_) {
+      if (e <= 0) return 0;
+    }
+    for (index_type e : extents_) n = n > max_index / e ? max_index : n * e;
     return n;
   }
 
@@ -58,13 +64,18 @@ class tensor_view {
   }
 
  private:
+  static constexpr index_type max_index = std::numeric_limits<index_type>::max();
+
   static constexpr std::array<index_type, Rank> row_major_strides(
       const std::array<index_type, Rank>& extents) noexcept {
+    // Saturating (never overflowing): a stride that does not fit becomes PTRDIFF_MAX, and
+    // the view is rejected by the calls' span checks.
     std::array<index_type, Rank> strides{};
     index_type s = 1;
     for (std::size_t r = Rank; r-- > 0;) {
       strides[r] = s;
-      s *= extents[r];
+      const index_type e = extents[r] > 0 ? extents[r] : 0;
+      s = e != 0 && s > max_index / e ? max_index : s * e;
     }
     return strides;
   }

@@ -9,16 +9,28 @@
 
 namespace {
 
-/// Rotates values stored as T (converted from float through T's own conversion) and
-/// returns the raw bits of the result.
-template <class T>
-std::vector<std::uint16_t> rotate_as(const std::vector<float>& values, rotary::pairing p) {
-  std::vector<T> x(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) x[i] = static_cast<T>(values[i]);
-  const rotary::cos_sin_table<float> table(48, 64);
+const rotary::cos_sin_table<float> table(48, 64);
+
+/// The rope both paths use: rotary_dim 48 at offset 8 of head_dim 64.
+auto test_rope(rotary::pairing p) {
   rotary::rope_options options;
   options.rotary_offset = 8;
-  const rotary::rope r(table, p, options);
+  return rotary::rope(table, p, options);
+}
+
+/// values stored as T, through T's own conversion from float.
+template <class T>
+std::vector<T> stored_as(const std::vector<float>& values) {
+  std::vector<T> x(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) x[i] = static_cast<T>(values[i]);
+  return x;
+}
+
+/// Rotates values stored as T and returns the raw bits of the result.
+template <class T>
+std::vector<std::uint16_t> rotate_as(const std::vector<float>& values, rotary::pairing p) {
+  const std::vector<T> x = stored_as<T>(values);
+  const auto r = test_rope(p);
   std::vector<T> y(x.size());
   r.forward(rotary::tensor_view<const T, 3>(x.data(), {3, 4, 64}),
             rotary::tensor_view<T, 3>(y.data(), {3, 4, 64}), rotary::positions::from_offset(40));
@@ -30,12 +42,8 @@ std::vector<std::uint16_t> rotate_as(const std::vector<float>& values, rotary::p
 /// The same rotation by rotate_reference, which converts through T's own operators.
 template <class T>
 std::vector<float> reference_as(const std::vector<float>& values, rotary::pairing p) {
-  std::vector<T> x(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) x[i] = static_cast<T>(values[i]);
-  const rotary::cos_sin_table<float> table(48, 64);
-  rotary::rope_options options;
-  options.rotary_offset = 8;
-  const rotary::rope r(table, p, options);
+  const std::vector<T> x = stored_as<T>(values);
+  const auto r = test_rope(p);
   std::vector<T> y(x.size());
   rotary::rotate_reference(r, rotary::direction::forward,
                            rotary::tensor_view<const T, 3>(x.data(), {3, 4, 64}),

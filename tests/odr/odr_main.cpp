@@ -24,7 +24,5 @@ TEST(CrossIsaTest, ScalarAndAvx2AreBitwiseEqual) {
   const std::vector<std::uint8_t> a = sample_rotations_in_scalar_tu();
   const std::vector<std::uint8_t> b = sample_rotations_in_avx2_tu();
   ASSERT_EQ(a.size(), b.size());
-  std::size_t first = a.size();
-  for (std::size_t i = 0; i < a.size() && first == a.size(); ++i) first = a[i] != b[i] ? i : first;
-  EXPECT_EQ(first, a.size()) << "first differing byte " << first << " of " << a.size();
+  EXPECT_EQ(first_difference(a, b), a.size()) << "bytes differ, of " << a.size();
 }

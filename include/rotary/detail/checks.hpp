@@ -131,6 +131,14 @@ inline operand_names names_of(role r) noexcept {
   return {"x", "in", "out"};
 }
 
+/// The names of an operand's views: those of its role, and for an in-place operand its one
+/// view's name throughout ("q", not "q_in" or "q_out").
+template <class In, class Out, std::size_t Rank>
+operand_names names_for(const operand<In, Out, Rank>& op) noexcept {
+  const operand_names n = names_of(op.role);
+  return same_view(op.in, op.out) ? operand_names{n.self, n.self, n.self} : n;
+}
+
 template <class In, class Out, std::size_t Rank>
 void check_operand(const char* function, const operand<In, Out, Rank>& op, operand_names n) {
   const bool in_place = same_view(op.in, op.out);
@@ -154,8 +162,12 @@ void check_operand_pair(const char* function, const operand<I1, O1, Rank>& a, op
                  " must have the same ", extent_name(Rank, r), ", got ", a.in.extent(r),
                  " and ", b.in.extent(r));
   }
-  if (a.role == role::query && b.role == role::key) {
-    const std::ptrdiff_t h = a.in.extent(Rank - 2), h_kv = b.in.extent(Rank - 2);
+  // A query and key pair in either order: (key(k), query(q)) is checked like (query, key).
+  const bool query_key = a.role == role::query && b.role == role::key;
+  const bool key_query = a.role == role::key && b.role == role::query;
+  if (query_key || key_query) {
+    const std::ptrdiff_t h = query_key ? a.in.extent(Rank - 2) : b.in.extent(Rank - 2);
+    const std::ptrdiff_t h_kv = query_key ? b.in.extent(Rank - 2) : a.in.extent(Rank - 2);
     ROTARY_CHECK((h == 0 && h_kv == 0) || (h_kv > 0 && h % h_kv == 0), function,
                  ": num_kv_heads must divide num_heads (GQA/MQA), got num_heads = ", h,
                  " and num_kv_heads = ", h_kv);

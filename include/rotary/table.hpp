@@ -49,6 +49,12 @@ class cos_sin_view {
                  "cos_sin_view: rows x row_stride overflows, got ", rows, " x ", row_stride);
   }
 
+  /// For views a cos_sin_table makes of itself: already valid, so no checks per call.
+  struct unchecked_tag {};
+  cos_sin_view(unchecked_tag, C* cos_data, C* sin_data, std::ptrdiff_t rows,
+               std::ptrdiff_t half) noexcept
+      : cos_(cos_data), sin_(sin_data), rows_(rows), half_(half), stride_(2 * half) {}
+
   std::ptrdiff_t rows() const noexcept { return rows_; }
   std::ptrdiff_t rotary_dim() const noexcept { return 2 * half_; }
   std::ptrdiff_t row_stride() const noexcept { return stride_; }
@@ -142,9 +148,11 @@ class cos_sin_table {
   /// A view of the current rows. grow() invalidates it; a rope object that holds the table
   /// takes a fresh view on every call.
   cos_sin_view<const C> view() const {
+    using view_type = cos_sin_view<const C>;
     const std::ptrdiff_t half = rotary_dim() / 2;
-    if (rows_ == 0) return cos_sin_view<const C>(nullptr, nullptr, 0, 2 * half, 2 * half);
-    return cos_sin_view<const C>(data_.data(), data_.data() + half, rows_, 2 * half, 2 * half);
+    if (rows_ == 0) return view_type(typename view_type::unchecked_tag{}, nullptr, nullptr, 0, half);
+    return view_type(typename view_type::unchecked_tag{}, data_.data(), data_.data() + half, rows_,
+                     half);
   }
   void check_position_range(const char* function, std::int64_t min_position,
                             std::int64_t max_position) const {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <type_traits>
 
 #include "../element_type.hpp"
@@ -32,6 +33,24 @@ inline const char* extent_name(std::size_t rank, std::size_t r) noexcept {
   static const char* const rank3[] = {"num_tokens", "num_heads", "head_dim"};
   static const char* const rank4[] = {"batch", "seq", "num_heads", "head_dim"};
   return rank == 3 ? rank3[r] : rank4[r];
+}
+
+/// r = a * b (a, b >= 0) unless that overflows std::ptrdiff_t (then false, r unspecified).
+/// No division: these run on every call, and a division costs tens of cycles.
+inline bool checked_mul(std::ptrdiff_t a, std::ptrdiff_t b, std::ptrdiff_t& r) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  return !__builtin_mul_overflow(a, b, &r);
+#else
+  if (b != 0 && a > std::numeric_limits<std::ptrdiff_t>::max() / b) return false;
+  r = a * b;
+  return true;
+#endif
+}
+/// r = a + b (a, b >= 0) unless that overflows std::ptrdiff_t.
+inline bool checked_add(std::ptrdiff_t a, std::ptrdiff_t b, std::ptrdiff_t& r) noexcept {
+  if (a > std::numeric_limits<std::ptrdiff_t>::max() - b) return false;
+  r = a + b;
+  return true;
 }
 
 template <class T, std::size_t Rank>
@@ -54,7 +73,6 @@ void check_view(const char* function, const char* name, const tensor_view<T, Ran
   static_assert(Rank == 3 || Rank == 4,
                 "rotary: views are [tokens][heads][head_dim] (rank 3) or "
                 "[batch][seq][heads][head_dim] (rank 4)");
-  constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
   for (std::size_t r = 0; r + 1 < Rank; ++r) {
     ROTARY_CHECK(v.extent(r) >= 0, function, ": ", name, " ", extent_name(Rank, r),
                  " must be >= 0, got ", v.extent(r));
@@ -65,26 +83,25 @@ void check_view(const char* function, const char* name, const tensor_view<T, Ran
   ROTARY_CHECK(v.stride(Rank - 1) == 1, function, ": ", name,
                " head_dim stride must be 1 (contiguous heads), got ", v.stride(Rank - 1));
   // Element count and byte span, overflow-safe: span = sum (extent - 1) |stride| + head_dim.
-  std::ptrdiff_t count = 1, span = head_dim;
+  std::ptrdiff_t count = 1, span = head_dim, bytes = 0;
   bool empty = false;
   for (std::size_t r = 0; r + 1 < Rank; ++r) {
     const std::ptrdiff_t e = v.extent(r), s = v.stride(r);
     empty = empty || e == 0;
-    ROTARY_CHECK(e == 0 || count <= max / e, function, ": ", name,
+    ROTARY_CHECK(checked_mul(count, e == 0 ? 1 : e, count), function, ": ", name,
                  " has more elements than std::ptrdiff_t holds (extent ", e, " in dimension ",
                  r, ")");
-    count *= e == 0 ? 1 : e;
-    if (e > 1) {
-      ROTARY_CHECK(s != std::numeric_limits<std::ptrdiff_t>::min() &&
-                       (s < 0 ? -s : s) <= (max - span) / (e - 1),
-                   function, ": ", name, " stride ", s, " in dimension ", r,
-                   " spans more memory than std::ptrdiff_t addresses");
-      span += (e - 1) * (s < 0 ? -s : s);
-    }
+    std::ptrdiff_t reach = 0;
+    ROTARY_CHECK(e <= 1 || (s != std::numeric_limits<std::ptrdiff_t>::min() &&
+                            checked_mul(e - 1, s < 0 ? -s : s, reach) &&
+                            checked_add(span, reach, span)),
+                 function, ": ", name, " stride ", s, " in dimension ", r,
+                 " spans more memory than std::ptrdiff_t addresses");
   }
-  ROTARY_CHECK(count <= max / head_dim &&
-                   span <= max / static_cast<std::ptrdiff_t>(sizeof(T)),
-               function, ": ", name, " spans more bytes than std::ptrdiff_t holds");
+  ROTARY_CHECK(checked_mul(count, head_dim, count), function, ": ", name,
+               " has more elements than std::ptrdiff_t holds (", extents_string(v), ")");
+  ROTARY_CHECK(checked_mul(span, static_cast<std::ptrdiff_t>(sizeof(T)), bytes), function, ": ",
+               name, " spans more bytes than std::ptrdiff_t holds");
   if (empty) return;  // touches no memory: its data and strides are never used
   ROTARY_CHECK(v.data() != nullptr, function, ": ", name,
                " data must not be null for a non-empty view (", extents_string(v), ")");
@@ -111,10 +128,28 @@ bool same_view(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) noe
          a.strides() == b.strides();
 }
 
+/// Byte address range [lo, hi) a non-empty, checked view touches.
+template <class T, std::size_t Rank>
+std::pair<std::uintptr_t, std::uintptr_t> byte_span(const tensor_view<T, Rank>& v) noexcept {
+  std::ptrdiff_t lo = 0, hi = v.extent(Rank - 1);
+  for (std::size_t r = 0; r + 1 < Rank; ++r) {
+    const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);  // fits: checked span
+    (reach < 0 ? lo : hi) += reach;
+  }
+  const auto base = reinterpret_cast<std::uintptr_t>(v.data());
+  const auto size = static_cast<std::uintptr_t>(sizeof(T));
+  return {base - static_cast<std::uintptr_t>(-lo) * size,
+          base + static_cast<std::uintptr_t>(hi) * size};
+}
+
 /// True when a row of a shares an element with a row of b (empty views share none).
+/// \pre both views passed check_view.
 template <class A, class B, std::size_t Rank>
 bool views_share_element(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) {
   if (is_empty(a) || is_empty(b)) return false;
+  // Separate buffers, the common case, in a few instructions.
+  const auto sa = byte_span(a), sb = byte_span(b);
+  if (sa.second <= sb.first || sb.second <= sa.first) return false;
   return rows_overlap(rows_of(a), rows_of(b));
 }
 

@@ -46,6 +46,7 @@ struct operand_rows {
   std::ptrdiff_t out_batch, out_token, out_head;
   std::ptrdiff_t heads, head_dim;
   bool in_place;
+  bool pass_through = false;  ///< out of place with elements outside the rotated ones
 };
 
 template <class I, class O, std::size_t Rank>
@@ -84,7 +85,7 @@ inline void rotate_operand_token(const operand_rows<In, Out>& op, std::ptrdiff_t
   Out* y = op.out + b * op.out_batch + s * op.out_token + h0 * op.out_head;
   rotate_heads<P, Transpose>(x + g.offset, op.in_head, y + g.offset, op.out_head, h1 - h0,
                              slice_shape{g.pairs, g.distance}, k);
-  if (op.in_place) return;
+  if (!op.pass_through) return;
   // Out of place: the elements outside the rotated ones pass through.
   const std::ptrdiff_t end = g.end(P);
   for (std::ptrdiff_t h = 0; h < h1 - h0; ++h) {
@@ -124,9 +125,18 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                });
 }
 
-/// Rotates every (token, head) of checked operands, on up to ex.threads threads.
+/// op with its pass_through flag set for geometry g (once per call, not per token).
+template <pairing P, class In, class Out>
+operand_rows<In, Out> with_pass_through(operand_rows<In, Out> op, const slice_geometry& g) noexcept {
+  const bool whole_head = g.offset == 0 && g.end(P) == op.head_dim &&
+                          (P == pairing::interleaved || g.distance == g.pairs);
+  op.pass_through = !op.in_place && !whole_head;
+  return op;
+}
+
+/// rotate_operands with the operands prepared (with_pass_through).
 template <pairing P, bool Transpose, class C, class Reader, class... Ops>
-void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
+void rotate_prepared(const execution& ex, const Reader& reader, const positions& pos,
                      std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
                      const Ops&... ops) {
   const std::ptrdiff_t tokens = batch * seq;
@@ -167,6 +177,15 @@ void rotate_operands(const execution& ex, const Reader& reader, const positions&
     if (h1 > 0) block(t1, t1 + 1, 0, h1);
   });
 }
+
+/// Rotates every (token, head) of checked operands, on up to ex.threads threads.
+template <pairing P, bool Transpose, class C, class Reader, class... Ops>
+void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
+                     std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
+                     const Ops&... ops) {
+  rotate_prepared<P, Transpose, C>(ex, reader, pos, batch, seq, g, with_pass_through<P>(ops, g)...);
+}
+
 
 ROTARY_ISA_NAMESPACE_END
 }  // namespace detail

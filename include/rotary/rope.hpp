@@ -204,40 +204,36 @@ class rope {
     }
   }
 
+  /// Checks, then the token loop specialized for (pairing, direction, storage types).
   template <class... Ops>
   void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
     if constexpr ((static_check_operand<Ops>() && ...)) {
-      run_checked(function, d, p, ops...);
-    }
-  }
-
-  template <class... Ops>
-  void run_checked(const char* function, direction d, const positions& p,
-                   const Ops&... ops) const {
-    (detail::check_operand(function, ops, detail::names_for(ops)), ...);
-    check_pair(function, ops...);
-    (detail::check_footprint(function, detail::names_for(ops).in,
-                             ops.in.extent(Ops::rank - 1), geometry_.offset, footprint()),
-     ...);
-    const auto& first = std::get<0>(std::forward_as_tuple(ops...));
-    constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
-    const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
-    const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
-    const auto [lo, hi] = p.validate(function, batch, seq);
-    if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
-    const auto reader = source_.make_reader();
-    auto rotate = [&](auto pair_tag, auto transpose_tag) {
-      detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
-                              compute_type>(options_.execution, reader, p, batch, seq, geometry_,
-                                            detail::rows_for_loop(ops)...);
-    };
-    using interleaved = std::integral_constant<rotary::pairing, pairing::interleaved>;
-    using half_split = std::integral_constant<rotary::pairing, pairing::half_split>;
-    const bool transposed = d != direction::forward;
-    if (pairing_ == pairing::interleaved) {
-      transposed ? rotate(interleaved{}, std::true_type{}) : rotate(interleaved{}, std::false_type{});
-    } else {
-      transposed ? rotate(half_split{}, std::true_type{}) : rotate(half_split{}, std::false_type{});
+      (detail::check_operand(function, ops, detail::names_for(ops)), ...);
+      check_pair(function, ops...);
+      (detail::check_footprint(function, detail::names_for(ops).in,
+                               ops.in.extent(Ops::rank - 1), geometry_.offset, footprint()),
+       ...);
+      const auto& first = std::get<0>(std::forward_as_tuple(ops...));
+      constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
+      const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
+      const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
+      const auto [lo, hi] = p.validate(function, batch, seq);
+      if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
+      const auto reader = source_.make_reader();
+      auto rotate = [&](auto pair_tag, auto transpose_tag) {
+        detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
+                                compute_type>(
+            options_.execution, reader, p, batch, seq, geometry_,
+            detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
+      };
+      using interleaved = std::integral_constant<rotary::pairing, pairing::interleaved>;
+      using half_split = std::integral_constant<rotary::pairing, pairing::half_split>;
+      const bool transposed = d != direction::forward;
+      if (pairing_ == pairing::interleaved) {
+        transposed ? rotate(interleaved{}, std::true_type{}) : rotate(interleaved{}, std::false_type{});
+      } else {
+        transposed ? rotate(half_split{}, std::true_type{}) : rotate(half_split{}, std::false_type{});
+      }
     }
   }
 

@@ -46,15 +46,19 @@ struct operand_rows {
   std::ptrdiff_t out_batch, out_token, out_head;
   std::ptrdiff_t heads, head_dim;
   bool in_place;
-  bool pass_through = false;  ///< out of place with elements outside the rotated ones
+  bool pass_through;  ///< out of place, with elements outside the rotated ones
 };
 
-template <class I, class O, std::size_t Rank>
-auto rows_for_loop(const operand<I, O, Rank>& op) noexcept {
+/// The token loop's view of a checked operand, for a rope of pairing P and geometry g.
+template <pairing P, class I, class O, std::size_t Rank>
+auto rows_for_loop(const operand<I, O, Rank>& op, const slice_geometry& g) noexcept {
   using In = std::remove_const_t<storage_type_t<I>>;
   using Out = storage_type_t<O>;
   constexpr std::size_t b = Rank == 4 ? 1 : 0;  // index of the token dimension
   const bool same = static_cast<const void*>(op.in.data()) == static_cast<const void*>(op.out.data());
+  const std::ptrdiff_t head_dim = op.in.extent(b + 2);
+  const bool whole_head = g.offset == 0 && g.end(P) == head_dim &&
+                          (P == pairing::interleaved || g.distance == g.pairs);
   return operand_rows<In, Out>{reinterpret_cast<const In*>(op.in.data()),
                                reinterpret_cast<Out*>(op.out.data()),
                                Rank == 4 ? op.in.stride(0) : 0,
@@ -64,8 +68,9 @@ auto rows_for_loop(const operand<I, O, Rank>& op) noexcept {
                                op.out.stride(b),
                                op.out.stride(b + 1),
                                op.in.extent(b + 1),
-                               op.in.extent(b + 2),
-                               same};
+                               head_dim,
+                               same,
+                               !same && !whole_head};
 }
 
 ROTARY_ISA_NAMESPACE_BEGIN
@@ -125,18 +130,10 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                });
 }
 
-/// op with its pass_through flag set for geometry g (once per call, not per token).
-template <pairing P, class In, class Out>
-operand_rows<In, Out> with_pass_through(operand_rows<In, Out> op, const slice_geometry& g) noexcept {
-  const bool whole_head = g.offset == 0 && g.end(P) == op.head_dim &&
-                          (P == pairing::interleaved || g.distance == g.pairs);
-  op.pass_through = !op.in_place && !whole_head;
-  return op;
-}
-
-/// rotate_operands with the operands prepared (with_pass_through).
+/// Rotates every (token, head) of checked operands (rows_for_loop), on up to ex.threads
+/// threads.
 template <pairing P, bool Transpose, class C, class Reader, class... Ops>
-void rotate_prepared(const execution& ex, const Reader& reader, const positions& pos,
+void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
                      std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
                      const Ops&... ops) {
   const std::ptrdiff_t tokens = batch * seq;
@@ -177,15 +174,6 @@ void rotate_prepared(const execution& ex, const Reader& reader, const positions&
     if (h1 > 0) block(t1, t1 + 1, 0, h1);
   });
 }
-
-/// Rotates every (token, head) of checked operands, on up to ex.threads threads.
-template <pairing P, bool Transpose, class C, class Reader, class... Ops>
-void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
-                     std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
-                     const Ops&... ops) {
-  rotate_prepared<P, Transpose, C>(ex, reader, pos, batch, seq, g, with_pass_through<P>(ops, g)...);
-}
-
 
 ROTARY_ISA_NAMESPACE_END
 }  // namespace detail

@@ -86,18 +86,8 @@ template <class In, class Out>
 void check_same_or_disjoint(const char* function, const tensor_view<In, 2>& in,
                             const tensor_view<Out, 2>& out) {
   if (in.size() == 0 || same_view(in, out)) return;
-  auto span = [](const auto& v) {
-    std::ptrdiff_t lo = 0, hi = 0;
-    for (std::size_t r = 0; r < 2; ++r) {
-      const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);
-      (reach < 0 ? lo : hi) += reach;
-    }
-    const auto base = reinterpret_cast<std::uintptr_t>(v.data());
-    const auto size = static_cast<std::ptrdiff_t>(sizeof(*v.data()));
-    return std::pair<std::uintptr_t, std::uintptr_t>(base + lo * size, base + (hi + 1) * size);
-  };
-  const auto a = span(in);
-  const auto b = span(out);
+  const auto a = byte_span(in);
+  const auto b = byte_span(out);
   ROTARY_CHECK(a.second <= b.first || b.second <= a.first, function,
                ": in and out must be the same view (in place) or disjoint, but they overlap");
 }

@@ -68,16 +68,20 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
     }
   };
   const auto reader = r.angles().make_reader();
-  std::vector<unsigned char> rotated(static_cast<std::size_t>(head_dim));
+  // Which elements of a head the pairs cover: the same for every head of every token.
+  std::vector<unsigned char> rotated(static_cast<std::size_t>(head_dim), 0);
+  for (std::ptrdiff_t i = 0; i < half; ++i) {
+    const std::ptrdiff_t ia = offset + (interleaved ? 2 * i : i);
+    rotated[static_cast<std::size_t>(ia)] = rotated[static_cast<std::size_t>(ia + distance)] = 1;
+  }
+  std::vector<std::remove_const_t<In>> x(static_cast<std::size_t>(head_dim));  // one head
   pos.for_each(seq, 0, batch * seq,
                [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
     const C* cos = nullptr;
     const C* sin = nullptr;
     reader.coefficients(m, scratch.data(), cos, sin);
     for (std::ptrdiff_t h = 0; h < heads; ++h) {
-      std::fill(rotated.begin(), rotated.end(), 0);
       // Read the whole head first: in place, in and out are the same elements.
-      std::vector<std::remove_const_t<In>> x(static_cast<std::size_t>(head_dim));
       for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
         std::memcpy(static_cast<void*>(&x[static_cast<std::size_t>(e)]), &at(in, b, s, h, e),
                     sizeof(In));
@@ -91,7 +95,6 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
         const C b_cos = bb * cos[i], a_sin = a * sin[i];
         at(out, b, s, h, ia) = static_cast<std::remove_const_t<Out>>(C(a_cos - sign * b_sin));
         at(out, b, s, h, ib) = static_cast<std::remove_const_t<Out>>(C(b_cos + sign * a_sin));
-        rotated[static_cast<std::size_t>(ia)] = rotated[static_cast<std::size_t>(ib)] = 1;
       }
       for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
         if (rotated[static_cast<std::size_t>(e)]) continue;

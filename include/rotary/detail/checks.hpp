@@ -128,12 +128,13 @@ bool same_view(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) noe
          a.strides() == b.strides();
 }
 
-/// Byte address range [lo, hi) a non-empty, checked view touches.
+/// Byte address range [lo, hi) a non-empty view touches (any strides, every dimension).
+/// \pre its span fits std::ptrdiff_t (check_view checked it).
 template <class T, std::size_t Rank>
 std::pair<std::uintptr_t, std::uintptr_t> byte_span(const tensor_view<T, Rank>& v) noexcept {
-  std::ptrdiff_t lo = 0, hi = v.extent(Rank - 1);
-  for (std::size_t r = 0; r + 1 < Rank; ++r) {
-    const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);  // fits: checked span
+  std::ptrdiff_t lo = 0, hi = 1;
+  for (std::size_t r = 0; r < Rank; ++r) {
+    const std::ptrdiff_t reach = (v.extent(r) - 1) * v.stride(r);
     (reach < 0 ? lo : hi) += reach;
   }
   const auto base = reinterpret_cast<std::uintptr_t>(v.data());

@@ -7,6 +7,8 @@
 ///   load_partial(p, n), store_partial(p, v, n)  the first n < size lanes (tails)
 ///   a * b, fma(a, b, c) = a*b + c, fnma(a, b, c) = c - a*b
 ///   swap_pairs(v) = (v1, v0, v3, v2, ...)     the pair swap of the interleaved layout
+///   load_dup(p) = (p0, p0, p1, p1, ...)       size/2 values, each twice
+///   negate_even_lanes(v) = (-v0, v1, -v2, ...), negate_odd_lanes(v) = (v0, -v1, v2, ...)
 ///
 /// This file holds the portable version (two lanes of plain scalar code, always compiles);
 /// batch_avx512.hpp, batch_avx2.hpp and batch_neon.hpp specialize it for float and double.
@@ -50,6 +52,12 @@ struct batch {
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {{madd(-a.lane[0], b.lane[0], c.lane[0]), madd(-a.lane[1], b.lane[1], c.lane[1])}};
   }
+  /// (p[0], p[0], p[1], p[1], ...): size/2 values, each twice (interleaved coefficients).
+  static batch load_dup(const T* p) noexcept { return {{p[0], p[0]}}; }
+  /// (-v0, v1, -v2, v3, ...) and (v0, -v1, v2, -v3, ...): the sign pattern of the
+  /// interleaved sine coefficients (exact: only the sign bit changes).
+  friend batch negate_even_lanes(batch v) noexcept { return {{-v.lane[0], v.lane[1]}}; }
+  friend batch negate_odd_lanes(batch v) noexcept { return {{v.lane[0], -v.lane[1]}}; }
   friend batch swap_pairs(batch v) noexcept { return {{v.lane[1], v.lane[0]}}; }
 
  private:

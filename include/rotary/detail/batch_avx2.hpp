@@ -42,6 +42,16 @@ struct batch<float> {
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {_mm256_fnmadd_ps(a.v, b.v, c.v)};
   }
+  static batch load_dup(const float* p) noexcept {
+    const __m256i twice = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+    return {_mm256_permutevar8x32_ps(_mm256_castps128_ps256(_mm_loadu_ps(p)), twice)};
+  }
+  friend batch negate_even_lanes(batch x) noexcept {
+    return {_mm256_xor_ps(x.v, _mm256_setr_ps(-0.f, 0.f, -0.f, 0.f, -0.f, 0.f, -0.f, 0.f))};
+  }
+  friend batch negate_odd_lanes(batch x) noexcept {
+    return {_mm256_xor_ps(x.v, _mm256_setr_ps(0.f, -0.f, 0.f, -0.f, 0.f, -0.f, 0.f, -0.f))};
+  }
   friend batch swap_pairs(batch x) noexcept { return {_mm256_permute_ps(x.v, 0xB1)}; }
 };
 
@@ -64,6 +74,15 @@ struct batch<double> {
   }
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {_mm256_fnmadd_pd(a.v, b.v, c.v)};
+  }
+  static batch load_dup(const double* p) noexcept {
+    return {_mm256_permute4x64_pd(_mm256_castpd128_pd256(_mm_loadu_pd(p)), 0x50)};
+  }
+  friend batch negate_even_lanes(batch x) noexcept {
+    return {_mm256_xor_pd(x.v, _mm256_setr_pd(-0.0, 0.0, -0.0, 0.0))};
+  }
+  friend batch negate_odd_lanes(batch x) noexcept {
+    return {_mm256_xor_pd(x.v, _mm256_setr_pd(0.0, -0.0, 0.0, -0.0))};
   }
   friend batch swap_pairs(batch x) noexcept { return {_mm256_permute_pd(x.v, 0x5)}; }
 };

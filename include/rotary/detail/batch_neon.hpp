@@ -32,6 +32,18 @@ struct batch<float> {
   friend batch operator*(batch a, batch b) noexcept { return {vmulq_f32(a.v, b.v)}; }
   friend batch fma(batch a, batch b, batch c) noexcept { return {vfmaq_f32(c.v, a.v, b.v)}; }
   friend batch fnma(batch a, batch b, batch c) noexcept { return {vfmsq_f32(c.v, a.v, b.v)}; }
+  static batch load_dup(const float* p) noexcept {
+    const float32x2_t two = vld1_f32(p);
+    return {vcombine_f32(vzip1_f32(two, two), vzip2_f32(two, two))};
+  }
+  friend batch negate_even_lanes(batch x) noexcept {
+    const float32x4_t sign = {-1.0f, 1.0f, -1.0f, 1.0f};
+    return {vmulq_f32(x.v, sign)};
+  }
+  friend batch negate_odd_lanes(batch x) noexcept {
+    const float32x4_t sign = {1.0f, -1.0f, 1.0f, -1.0f};
+    return {vmulq_f32(x.v, sign)};
+  }
   friend batch swap_pairs(batch x) noexcept { return {vrev64q_f32(x.v)}; }
 };
 
@@ -55,6 +67,15 @@ struct batch<double> {
   friend batch operator*(batch a, batch b) noexcept { return {vmulq_f64(a.v, b.v)}; }
   friend batch fma(batch a, batch b, batch c) noexcept { return {vfmaq_f64(c.v, a.v, b.v)}; }
   friend batch fnma(batch a, batch b, batch c) noexcept { return {vfmsq_f64(c.v, a.v, b.v)}; }
+  static batch load_dup(const double* p) noexcept { return {vld1q_dup_f64(p)}; }
+  friend batch negate_even_lanes(batch x) noexcept {
+    const float64x2_t sign = {-1.0, 1.0};
+    return {vmulq_f64(x.v, sign)};
+  }
+  friend batch negate_odd_lanes(batch x) noexcept {
+    const float64x2_t sign = {1.0, -1.0};
+    return {vmulq_f64(x.v, sign)};
+  }
   friend batch swap_pairs(batch x) noexcept { return {vextq_f64(x.v, x.v, 1)}; }
 };
 

@@ -75,25 +75,42 @@ auto rows_for_loop(const operand<I, O, Rank>& op, const slice_geometry& g) noexc
 
 ROTARY_ISA_NAMESPACE_BEGIN
 
+/// An operand in the token loop: its rows and the heads kernel chosen for the call.
+template <class In, class Out, class C>
+struct token_operand {
+  operand_rows<In, Out> rows;
+  heads_kernel<In, Out, C> kernel;
+};
+
 /// Heads [head_begin, head_end) (numbered across the operands, this one's first head being
-/// `first_head`) of token s of sequence b.
-template <pairing P, bool Transpose, class In, class Out, class C>
-inline void rotate_operand_token(const operand_rows<In, Out>& op, std::ptrdiff_t b,
+/// `first_head`) of token s of sequence b, with the token's cos/sin row.
+template <pairing P, class In, class Out, class C>
+inline void rotate_operand_token(const token_operand<In, Out, C>& top, std::ptrdiff_t b,
                                  std::ptrdiff_t s, std::ptrdiff_t& first_head,
                                  std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
-                                 const slice_geometry& g, const token_coefficients<C>& k) noexcept {
+                                 const slice_geometry& g, const head_plan& plan, const C* cos,
+                                 const C* sin, C* block) noexcept {
+  const operand_rows<In, Out>& op = top.rows;
   const std::ptrdiff_t h0 = head_begin - first_head > 0 ? head_begin - first_head : 0;
   const std::ptrdiff_t h1 = head_end - first_head < op.heads ? head_end - first_head : op.heads;
   first_head += op.heads;
   if (h0 >= h1) return;
   const In* x = op.in + b * op.in_batch + s * op.in_token + h0 * op.in_head;
   Out* y = op.out + b * op.out_batch + s * op.out_token + h0 * op.out_head;
-  rotate_heads<P, Transpose>(x + g.offset, op.in_head, y + g.offset, op.out_head, h1 - h0,
-                             slice_shape{g.pairs, g.distance}, k);
-  if (!op.pass_through) return;
-  // Out of place: the elements outside the rotated ones pass through.
+  const std::ptrdiff_t count = h1 - h0;
+  const bool rows_contiguous = op.in_head == op.head_dim && op.out_head == op.head_dim;
+  if (op.pass_through && rows_contiguous) {
+    // Out of place, heads back to back in both views: one copy of the token's heads, then
+    // the rotation overwrites the rotated elements (a second write, to lines still in L1).
+    copy_elements(x, y, count * op.head_dim);
+  }
+  top.kernel(token_heads<In, Out, C>{x + g.offset, op.in_head, y + g.offset, op.out_head, count,
+                                     cos, sin, block},
+             plan);
+  if (!op.pass_through || rows_contiguous) return;
+  // Out of place, strided heads: the elements outside the rotated ones pass through.
   const std::ptrdiff_t end = g.end(P);
-  for (std::ptrdiff_t h = 0; h < h1 - h0; ++h) {
+  for (std::ptrdiff_t h = 0; h < count; ++h) {
     const In* xh = x + h * op.in_head;
     Out* yh = y + h * op.out_head;
     copy_elements(xh, yh, g.offset);
@@ -107,58 +124,50 @@ inline void rotate_operand_token(const operand_rows<In, Out>& op, std::ptrdiff_t
 /// Rotates the (token, head) block [token_begin, token_end) x [head_begin, head_end), the
 /// heads numbered across the operands in order. Each (token, head) is computed the same way
 /// whatever the block, so any split of the work gives bitwise the same result.
-/// scratch: 3 x rotary_dim values of C.
-template <pairing P, bool Transpose, class Reader, class C, class... Ops>
+/// scratch: 3 x rotary_dim values of C (the source's row, then the expanded block).
+template <pairing P, class Reader, class C, class... Ops>
 void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq,
-                  const slice_geometry& g, C* scratch, std::ptrdiff_t token_begin,
-                  std::ptrdiff_t token_end, std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
-                  const Ops&... ops) noexcept {
-  const std::ptrdiff_t rotary_dim = 2 * g.pairs;
-  C* cos_dup = scratch + rotary_dim;
-  C* sin_signed = cos_dup + rotary_dim;
+                  const slice_geometry& g, const head_plan& plan, C* scratch,
+                  std::ptrdiff_t token_begin, std::ptrdiff_t token_end, std::ptrdiff_t head_begin,
+                  std::ptrdiff_t head_end, const Ops&... ops) noexcept {
+  C* block = scratch + 2 * g.pairs;
   pos.for_each(seq, token_begin, token_end,
                [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
-                 token_coefficients<C> k{nullptr, nullptr, cos_dup, sin_signed};
-                 reader.coefficients(m, scratch, k.cos, k.sin);
-                 if constexpr (P == pairing::interleaved) {
-                   expand_interleaved<Transpose>(k.cos, k.sin, g.pairs, cos_dup, sin_signed);
-                 }
+                 const C* cos = nullptr;
+                 const C* sin = nullptr;
+                 reader.coefficients(m, scratch, cos, sin);
                  std::ptrdiff_t first_head = 0;
-                 (rotate_operand_token<P, Transpose>(ops, b, s, first_head, head_begin, head_end,
-                                                     g, k),
+                 (rotate_operand_token<P>(ops, b, s, first_head, head_begin, head_end, g, plan,
+                                          cos, sin, block),
                   ...);
                });
 }
 
-/// Rotates every (token, head) of checked operands (rows_for_loop), on up to ex.threads
-/// threads.
-template <pairing P, bool Transpose, class C, class Reader, class... Ops>
-void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
-                     std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
-                     const Ops&... ops) {
-  const std::ptrdiff_t tokens = batch * seq;
-  const std::ptrdiff_t heads = (std::ptrdiff_t{0} + ... + ops.heads);
-  if (tokens == 0 || heads == 0) return;
+/// The thread split of rotate_operands.
+template <pairing P, class C, class Reader, class... Ops>
+void rotate_token_operands(const execution& ex, const Reader& reader, const positions& pos,
+                           std::ptrdiff_t seq, std::ptrdiff_t tokens, std::ptrdiff_t heads,
+                           const slice_geometry& g, const head_plan& plan, const Ops&... ops) {
   // tokens x heads_i x head_dim_i fits for each operand (checked), and head_dim >= 2, so
   // the unit count fits; the element count saturates.
   const std::ptrdiff_t units = tokens * heads;
   constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
   std::ptrdiff_t elements = 0;
-  ((elements = max - elements < tokens * ops.heads * ops.head_dim
+  ((elements = max - elements < tokens * ops.rows.heads * ops.rows.head_dim
                    ? max
-                   : elements + tokens * ops.heads * ops.head_dim),
+                   : elements + tokens * ops.rows.heads * ops.rows.head_dim),
    ...);
   const std::ptrdiff_t n = worker_count(ex, elements, units);
   const std::size_t per_worker = 3 * static_cast<std::size_t>(2 * g.pairs);
   scratch_buffer<C> scratch(static_cast<std::size_t>(n) * per_worker);
   if (n == 1) {
-    rotate_block<P, Transpose>(reader, pos, seq, g, scratch.data(), 0, tokens, 0, heads, ops...);
+    rotate_block<P>(reader, pos, seq, g, plan, scratch.data(), 0, tokens, 0, heads, ops...);
     return;
   }
   run_workers(n, [&](std::ptrdiff_t w) {
     C* own = scratch.data() + static_cast<std::size_t>(w) * per_worker;
     auto block = [&](std::ptrdiff_t tb, std::ptrdiff_t te, std::ptrdiff_t hb, std::ptrdiff_t he) {
-      rotate_block<P, Transpose>(reader, pos, seq, g, own, tb, te, hb, he, ops...);
+      rotate_block<P>(reader, pos, seq, g, plan, own, tb, te, hb, he, ops...);
     };
     // Units [u0, u1), unit u = token u / heads, head u % heads.
     const std::ptrdiff_t u0 = units / n * w + (w < units % n ? w : units % n);
@@ -173,6 +182,25 @@ void rotate_operands(const execution& ex, const Reader& reader, const positions&
     if (t0 < t1) block(t0, t1, 0, heads);
     if (h1 > 0) block(t1, t1 + 1, 0, h1);
   });
+}
+
+/// Rotates every (token, head) of checked operands (rows_for_loop), on up to ex.threads
+/// threads. The heads kernel is chosen here, once per call, not per token.
+template <pairing P, bool Transpose, class C, class Reader, class... Rows>
+void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
+                     std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
+                     const Rows&... rows) {
+  const std::ptrdiff_t tokens = batch * seq;
+  const std::ptrdiff_t heads = (std::ptrdiff_t{0} + ... + rows.heads);
+  if (tokens == 0 || heads == 0) return;
+  const head_plan plan = head_plan::make<P, C>(g.pairs, g.distance);
+  auto with_kernel = [&](const auto& r) {
+    using R = std::remove_cv_t<std::remove_reference_t<decltype(r)>>;
+    using In = std::remove_const_t<std::remove_pointer_t<decltype(R::in)>>;
+    using Out = std::remove_pointer_t<decltype(R::out)>;
+    return token_operand<In, Out, C>{r, choose_heads_kernel<P, Transpose, In, Out, C>(plan)};
+  };
+  rotate_token_operands<P, C>(ex, reader, pos, seq, tokens, heads, g, plan, with_kernel(rows)...);
 }
 
 ROTARY_ISA_NAMESPACE_END

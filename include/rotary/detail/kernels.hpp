@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -47,18 +48,6 @@ inline B rotate_interleaved_vector(const B& x, const B& cos_dup, const B& sin_si
   return fma(swap_pairs(x), sin_signed, x * cos_dup);
 }
 
-/// Expands one token's cos[h], sin[h] into the interleaved kernel's coefficient rows.
-template <bool Transpose, class C>
-inline void expand_interleaved(const C* cos, const C* sin, std::ptrdiff_t half, C* cos_dup,
-                               C* sin_signed) noexcept {
-  for (std::ptrdiff_t i = 0; i < half; ++i) {
-    cos_dup[2 * i] = cos[i];
-    cos_dup[2 * i + 1] = cos[i];
-    sin_signed[2 * i] = Transpose ? sin[i] : -sin[i];
-    sin_signed[2 * i + 1] = Transpose ? -sin[i] : sin[i];
-  }
-}
-
 // ---- Vector steps: loads, the arithmetic, stores ----------------------------------------
 
 /// Which lanes a step loads and stores: a whole vector, or the first n (a tail).
@@ -84,14 +73,16 @@ inline void store_lanes(S* p, const B& v, first_lanes l) noexcept {
   storage_io<S>::store_partial(p, v, l.n);
 }
 
-/// Half-split step at element i: a = x[i], b = x[i + distance].
+/// Half-split step at element i: a = x[i], b = xb[i] with xb = x + distance (the second
+/// half's base pointers are formed once per head, so that unrolled steps address both
+/// halves with constant displacements).
 template <bool Transpose, class In, class Out, class B, class Lanes>
-inline void half_step(const In* in, Out* out, std::ptrdiff_t i, std::ptrdiff_t distance,
-                      const B& c, const B& s, Lanes l) noexcept {
-  const auto [a, b] = rotate_pair_vectors<Transpose>(load_lanes(in + i, l),
-                                                      load_lanes(in + i + distance, l), c, s);
-  store_lanes(out + i, a, l);
-  store_lanes(out + i + distance, b, l);
+inline void half_step(const In* x, const In* xb, Out* y, Out* yb, std::ptrdiff_t i, const B& c,
+                      const B& s, Lanes l) noexcept {
+  const auto [a, b] =
+      rotate_pair_vectors<Transpose>(load_lanes(x + i, l), load_lanes(xb + i, l), c, s);
+  store_lanes(y + i, a, l);
+  store_lanes(yb + i, b, l);
 }
 
 /// Interleaved step at element j: rotary elements [j, j + lanes).
@@ -101,112 +92,340 @@ inline void interleaved_step(const In* in, Out* out, std::ptrdiff_t j, const B& 
   store_lanes(out + j, rotate_interleaved_vector(load_lanes(in + j, l), cos_dup, sin_signed), l);
 }
 
-// ---- One head ----------------------------------------------------------------------------
+// ---- Where a head's coefficients come from --------------------------------------------
 
-/// Half-split pairs (x[i], x[i + distance]) for i in [0, pairs), cos/sin = cos[i], sin[i].
-/// distance = pairs for the usual layout; larger for a pair subset (Gemma's proportional
-/// RoPE rotates (j, j + head_dim/2) for j < pairs only).
-template <bool Transpose, class In, class Out, class C>
-inline void rotate_half_pairs(const In* in, Out* out, const C* cos, const C* sin,
-                              std::ptrdiff_t pairs, std::ptrdiff_t distance) noexcept {
-  using B = batch<C>;
-  constexpr std::ptrdiff_t N = B::size;
-  std::ptrdiff_t i = 0;
-  for (; i + N <= pairs; i += N) {
-    half_step<Transpose>(in, out, i, distance, B::load(cos + i), B::load(sin + i), whole_vector{});
-  }
-  if (const std::ptrdiff_t rest = pairs - i; rest > 0) {
-    half_step<Transpose>(in, out, i, distance, B::load_partial(cos + i, rest),
-                         B::load_partial(sin + i, rest), first_lanes{rest});
-  }
-}
-
-/// Interleaved pairs over rotary_dim elements with the token's expanded coefficients.
-template <class In, class Out, class C>
-inline void rotate_interleaved_pairs(const In* in, Out* out, const C* cos_dup,
-                                     const C* sin_signed, std::ptrdiff_t rotary_dim) noexcept {
-  using B = batch<C>;
-  constexpr std::ptrdiff_t N = B::size;
-  std::ptrdiff_t j = 0;
-  for (; j + N <= rotary_dim; j += N) {
-    interleaved_step(in, out, j, B::load(cos_dup + j), B::load(sin_signed + j), whole_vector{});
-  }
-  if (const std::ptrdiff_t rest = rotary_dim - j; rest > 0) {
-    // rest is even, so the partial vector holds whole pairs.
-    interleaved_step(in, out, j, B::load_partial(cos_dup + j, rest),
-                     B::load_partial(sin_signed + j, rest), first_lanes{rest});
-  }
-}
-
-// ---- All heads of a token ----------------------------------------------------------------
-
-/// The rotated elements of one head: pairs and, for half_split, the distance between a
-/// pair's two members.
-struct slice_shape {
+/// The rotated elements of a head, as the kernels walk them: `width` coefficient lanes
+/// (pairs for half_split, 2 pairs for interleaved) = `whole` vectors and `rest` lanes.
+/// When width >= one vector, the rest is done as one full vector over the last N lanes
+/// [width - N, width) (overlap_rest): its loads come first and its store last, so in place
+/// is safe, and the lanes it shares with the last whole vector get the same values (same
+/// inputs, same arithmetic). No masked store, which the next head's loads would wait on.
+/// Only a head narrower than one vector uses masked (first_lanes) loads and stores.
+struct head_plan {
   std::ptrdiff_t pairs;
-  std::ptrdiff_t distance;
+  std::ptrdiff_t distance;  ///< half_split: b = x[i + distance] (>= pairs)
+  std::ptrdiff_t width;
+  std::ptrdiff_t whole;
+  std::ptrdiff_t rest;
+  bool overlap_rest;
+
+  template <pairing P, class C>
+  static head_plan make(std::ptrdiff_t pairs, std::ptrdiff_t distance) noexcept {
+    constexpr std::ptrdiff_t N = batch<C>::size;
+    const std::ptrdiff_t width = P == pairing::interleaved ? 2 * pairs : pairs;
+    return {pairs, distance, width, width / N, width % N, width % N != 0 && width >= N};
+  }
 };
 
-/// The coefficients of one token: cos, sin (half_split) or their expansion (interleaved).
-template <class C>
-struct token_coefficients {
+/// A token's coefficients read from its cos/sin row (a table row or the source's scratch),
+/// lanes [j, j + N) of the head:
+///   half_split:  cos[j..j+N), sin[j..j+N)
+///   interleaved: expanded in registers, cos_dup = (c0, c0, c1, c1, ...) and
+///                sin_signed = (-s0, s0, -s1, s1, ...) for R_m (signs swapped for R_m^T),
+///                RoFormer eq. (34)
+/// Every provider below answers cos_at/sin_at for whole vector v, the overlapping last
+/// vector (lanes [width - N, width)) and the masked rest (lanes [whole N, width)).
+template <pairing P, bool Transpose, class C>
+struct row_coefficients {
+  using B = batch<C>;
+  static constexpr std::ptrdiff_t N = B::size;
   const C* cos;
   const C* sin;
-  const C* cos_dup;
-  const C* sin_signed;
+  const head_plan* plan;
+
+  B cos_lanes(std::ptrdiff_t j) const noexcept {
+    if constexpr (P == pairing::interleaved) {
+      return B::load_dup(cos + j / 2);
+    } else {
+      return B::load(cos + j);
+    }
+  }
+  B sin_lanes(std::ptrdiff_t j) const noexcept {
+    if constexpr (P == pairing::interleaved) {
+      const B s = B::load_dup(sin + j / 2);
+      return Transpose ? negate_odd_lanes(s) : negate_even_lanes(s);
+    } else {
+      return B::load(sin + j);
+    }
+  }
+  B cos_vector(std::ptrdiff_t v) const noexcept { return cos_lanes(v * N); }
+  B sin_vector(std::ptrdiff_t v) const noexcept { return sin_lanes(v * N); }
+  B cos_last() const noexcept { return cos_lanes(plan->width - N); }
+  B sin_last() const noexcept { return sin_lanes(plan->width - N); }
+  B cos_rest() const noexcept { return rest_of(cos, false); }
+  B sin_rest() const noexcept { return rest_of(sin, true); }
+
+ private:
+  B rest_of(const C* row, bool is_sin) const noexcept {
+    const std::ptrdiff_t j = plan->whole * N, n = plan->rest;
+    if constexpr (P == pairing::interleaved) {
+      C values[N] = {};  // the n/2 < N/2 values, zero-padded, then expanded
+      for (std::ptrdiff_t i = 0; i < n / 2; ++i) values[i] = row[j / 2 + i];
+      const B v = B::load_dup(values);
+      if (!is_sin) return v;
+      return Transpose ? negate_odd_lanes(v) : negate_even_lanes(v);
+    } else {
+      return B::load_partial(row + j, n);
+    }
+  }
 };
 
-/// Rotates the rotated elements of num_heads heads of one token (in, out point at head 0's
-/// first rotated element). When they are a whole number NV (1 to 8) of vectors, the
-/// coefficients stay in registers across the heads, so each head costs one load and one
-/// store per vector, like a copy; otherwise one loop per head. Both run the same steps in
-/// the same order, so the results are bitwise identical.
-template <pairing P, bool Transpose, class In, class Out, class C>
-inline void rotate_heads(const In* in, std::ptrdiff_t in_head_stride, Out* out,
-                         std::ptrdiff_t out_head_stride, std::ptrdiff_t num_heads,
-                         slice_shape shape, const token_coefficients<C>& k) noexcept {
+/// Coefficients expanded once per token into a block of 2 x width values of scratch (wide
+/// interleaved heads): per head two loads per vector and no shuffles.
+template <class C>
+struct block_coefficients {
+  using B = batch<C>;
+  static constexpr std::ptrdiff_t N = B::size;
+  const C* cos;
+  const C* sin;
+  const head_plan* plan;
+
+  template <pairing P, bool Transpose>
+  static block_coefficients fill(const row_coefficients<P, Transpose, C>& row, C* block) noexcept {
+    const head_plan& p = *row.plan;
+    C* cos = block;
+    C* sin = block + p.width;
+    for (std::ptrdiff_t v = 0; v < p.whole; ++v) {
+      row.cos_vector(v).store(cos + v * N);
+      row.sin_vector(v).store(sin + v * N);
+    }
+    if (p.rest > 0) {
+      row.cos_rest().store_partial(cos + p.whole * N, p.rest);
+      row.sin_rest().store_partial(sin + p.whole * N, p.rest);
+    }
+    return {cos, sin, row.plan};
+  }
+  B cos_vector(std::ptrdiff_t v) const noexcept { return B::load(cos + v * N); }
+  B sin_vector(std::ptrdiff_t v) const noexcept { return B::load(sin + v * N); }
+  B cos_last() const noexcept { return B::load(cos + plan->width - N); }
+  B sin_last() const noexcept { return B::load(sin + plan->width - N); }
+  B cos_rest() const noexcept { return B::load_partial(cos + plan->whole * N, plan->rest); }
+  B sin_rest() const noexcept { return B::load_partial(sin + plan->whole * N, plan->rest); }
+};
+
+// ---- One head ----------------------------------------------------------------------------
+
+/// Rotates one head's rotated elements (x, y at its first one) with coefficients k:
+/// `whole` vector steps (a compile-time count on the unrolled path), then the rest.
+template <pairing P, bool Transpose, class In, class Out, class K, class Whole>
+inline void rotate_head(const In* x, Out* y, const head_plan& p, const K& k, Whole whole,
+                        bool overlap_rest) noexcept {
+  using B = typename storage_io<In>::batch_type;
+  constexpr std::ptrdiff_t N = B::size;
+  constexpr bool interleaved = P == pairing::interleaved;
+  const In* xb = x + p.distance;  // half_split: the pairs' second members
+  Out* yb = y + p.distance;
+  if (overlap_rest) {
+    // The overlapping last vector: loaded and computed before any store of this head,
+    // stored after the others.
+    const std::ptrdiff_t j = p.width - N;
+    if constexpr (interleaved) {
+      const B r = rotate_interleaved_vector(load_lanes(x + j, whole_vector{}), k.cos_last(),
+                                            k.sin_last());
+      for (std::ptrdiff_t v = 0; v < whole; ++v) {
+        interleaved_step(x, y, v * N, k.cos_vector(v), k.sin_vector(v), whole_vector{});
+      }
+      store_lanes(y + j, r, whole_vector{});
+    } else {
+      const auto r = rotate_pair_vectors<Transpose>(load_lanes(x + j, whole_vector{}),
+                                                    load_lanes(xb + j, whole_vector{}),
+                                                    k.cos_last(), k.sin_last());
+      for (std::ptrdiff_t v = 0; v < whole; ++v) {
+        half_step<Transpose>(x, xb, y, yb, v * N, k.cos_vector(v), k.sin_vector(v), whole_vector{});
+      }
+      store_lanes(y + j, r.first, whole_vector{});
+      store_lanes(yb + j, r.second, whole_vector{});
+    }
+    return;
+  }
+  for (std::ptrdiff_t v = 0; v < whole; ++v) {
+    if constexpr (interleaved) {
+      interleaved_step(x, y, v * N, k.cos_vector(v), k.sin_vector(v), whole_vector{});
+    } else {
+      half_step<Transpose>(x, xb, y, yb, v * N, k.cos_vector(v), k.sin_vector(v), whole_vector{});
+    }
+  }
+  if (p.rest > 0) {
+    const first_lanes l{p.rest};
+    if constexpr (interleaved) {
+      interleaved_step(x, y, p.whole * N, k.cos_rest(), k.sin_rest(), l);
+    } else {
+      half_step<Transpose>(x, xb, y, yb, p.whole * N, k.cos_rest(), k.sin_rest(), l);
+    }
+  }
+}
+
+// ---- All heads of a token: the kernels a call picks once ---------------------------------
+
+/// One token's heads of one operand: `count` heads at in + h in_stride, out + h out_stride
+/// (each pointing at the head's first rotated element), the token's cos/sin row, and
+/// 2 x width values of per-worker scratch for an expanded block.
+template <class In, class Out, class C>
+struct token_heads {
+  const In* in;
+  std::ptrdiff_t in_stride;
+  Out* out;
+  std::ptrdiff_t out_stride;
+  std::ptrdiff_t count;
+  const C* cos;
+  const C* sin;
+  C* block;
+};
+
+template <class In, class Out, class C>
+using heads_kernel = void (*)(const token_heads<In, Out, C>&, const head_plan&) noexcept;
+
+/// The widest head, in whole vectors, with a loop unrolled at compile time: 16 (256 floats
+/// on AVX-512, 128 on AVX2; every head_dim models use, both pairings, on AVX-512).
+inline constexpr int max_unrolled_vectors = 16;
+
+/// Vectors of coefficients (each a cos and a sin batch) the register path holds across the
+/// heads: 8, i.e. 16 of AVX-512's 32 zmm. On AVX2 the same 8 is the whole ymm file, so the
+/// compiler keeps some in the stack frame; measured (callgrind, AVX2), that still beats
+/// reading them from the row per head at 4 to 8 vectors (64 x 8 x 64 half_split: 29.5k
+/// instructions per call against 36.2k with a budget of 4).
+template <class C>
+inline constexpr int register_budget = 8;
+
+/// Register path: NV whole vectors (+ the overlapping last one) per head, NV + 1 within
+/// the register budget. The coefficients are read (for interleaved: expanded) once per
+/// token into local batches, which the compiler keeps in registers across the heads: each
+/// head then costs one load and one store per vector, like a copy.
+/// NOTE: local arrays indexed by fully unrolled loops, in this function's own body: GCC 12
+/// keeps them in registers only so (behind a struct passed by reference they stay in the
+/// stack frame).
+template <pairing P, bool Transpose, int NV, class In, class Out, class C, int... V>
+void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p,
+                        std::integer_sequence<int, V...>) noexcept {
   using B = batch<C>;
   constexpr std::ptrdiff_t N = B::size;
   constexpr bool interleaved = P == pairing::interleaved;
-  const std::ptrdiff_t width = interleaved ? 2 * shape.pairs : shape.pairs;
-  auto in_registers = [&](auto nv) {
-    constexpr int NV = decltype(nv)::value;
-    B c[NV], s[NV];
-    for (int v = 0; v < NV; ++v) {
-      c[v] = B::load((interleaved ? k.cos_dup : k.cos) + v * N);
-      s[v] = B::load((interleaved ? k.sin_signed : k.sin) + v * N);
-    }
-    for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
-      const In* x = in + h * in_head_stride;
-      Out* y = out + h * out_head_stride;
+  const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
+  const std::ptrdiff_t j = p.width - N;  // the overlapping last vector, if any
+  // Initialized in place (a copy into the array went through the stack with GCC 12).
+  const B c[NV + 1] = {row.cos_vector(V)..., p.overlap_rest ? row.cos_last() : B{}};
+  const B s[NV + 1] = {row.sin_vector(V)..., p.overlap_rest ? row.sin_last() : B{}};
+  // Locals: the compiler cannot tell that the heads' stores leave t and p unchanged.
+  const In* in = t.in;
+  Out* out = t.out;
+  const std::ptrdiff_t in_stride = t.in_stride, out_stride = t.out_stride, count = t.count;
+  const std::ptrdiff_t distance = p.distance;
+  const bool overlap_rest = p.overlap_rest;
+  for (std::ptrdiff_t h = 0; h < count; ++h) {
+    const In* x = in + h * in_stride;
+    Out* y = out + h * out_stride;
+    const In* xb = x + distance;
+    Out* yb = y + distance;
+    if constexpr (interleaved) {
+      B last{};
+      if (overlap_rest) {
+        last = rotate_interleaved_vector(load_lanes(x + j, whole_vector{}), c[NV], s[NV]);
+      }
+      for (int v = 0; v < NV; ++v) interleaved_step(x, y, v * N, c[v], s[v], whole_vector{});
+      if (overlap_rest) store_lanes(y + j, last, whole_vector{});
+    } else {
+      B last_a{}, last_b{};
+      if (overlap_rest) {
+        std::tie(last_a, last_b) = rotate_pair_vectors<Transpose>(
+            load_lanes(x + j, whole_vector{}), load_lanes(xb + j, whole_vector{}), c[NV], s[NV]);
+      }
       for (int v = 0; v < NV; ++v) {
-        if constexpr (interleaved) {
-          interleaved_step(x, y, v * N, c[v], s[v], whole_vector{});
-        } else {
-          half_step<Transpose>(x, y, v * N, shape.distance, c[v], s[v], whole_vector{});
-        }
+        half_step<Transpose>(x, xb, y, yb, v * N, c[v], s[v], whole_vector{});
+      }
+      if (overlap_rest) {
+        store_lanes(y + j, last_a, whole_vector{});
+        store_lanes(yb + j, last_b, whole_vector{});
       }
     }
-  };
-  using std::integral_constant;
-  switch (num_heads > 1 && width % N == 0 ? width / N : 0) {
-    case 1: return in_registers(integral_constant<int, 1>{});
-    case 2: return in_registers(integral_constant<int, 2>{});
-    case 3: return in_registers(integral_constant<int, 3>{});
-    case 4: return in_registers(integral_constant<int, 4>{});
-    case 5: return in_registers(integral_constant<int, 5>{});
-    case 6: return in_registers(integral_constant<int, 6>{});
-    case 7: return in_registers(integral_constant<int, 7>{});
-    case 8: return in_registers(integral_constant<int, 8>{});
-    default: break;
   }
-  for (std::ptrdiff_t h = 0; h < num_heads; ++h) {
-    const In* x = in + h * in_head_stride;
-    Out* y = out + h * out_head_stride;
-    if constexpr (interleaved) {
-      rotate_interleaved_pairs(x, y, k.cos_dup, k.sin_signed, 2 * shape.pairs);
-    } else {
-      rotate_half_pairs<Transpose>(x, y, k.cos, k.sin, shape.pairs, shape.distance);
+}
+
+template <pairing P, bool Transpose, int NV, class In, class Out, class C>
+void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+  heads_in_registers<P, Transpose, NV>(t, p, std::make_integer_sequence<int, NV>{});
+}
+
+/// Unrolled path above the register budget: NV whole vectors (+ the overlapping last one)
+/// per head, NV known at compile time, the coefficients read per head as memory operands
+/// from the L1-resident row (half_split) or from the block expanded once per token
+/// (interleaved).
+template <pairing P, bool Transpose, int NV, class In, class Out, class C>
+void heads_unrolled(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+  const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
+  auto each_head = [&](const auto& k) {
+    for (std::ptrdiff_t h = 0; h < t.count; ++h) {
+      rotate_head<P, Transpose>(t.in + h * t.in_stride, t.out + h * t.out_stride, p, k,
+                                std::integral_constant<std::ptrdiff_t, NV>{}, p.overlap_rest);
+    }
+  };
+  if constexpr (P == pairing::interleaved) {
+    each_head(block_coefficients<C>::fill(row, t.block));
+  } else {
+    each_head(row);
+  }
+}
+
+/// Wider heads (and heads narrower than one vector): half_split reloads its coefficients
+/// per head from the L1-resident row; interleaved expands them once per token into the
+/// scratch block and reloads those (two loads per vector, no shuffles per head).
+template <pairing P, bool Transpose, class In, class Out, class C>
+void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+  const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
+  auto each_head = [&](const auto& k) {
+    for (std::ptrdiff_t h = 0; h < t.count; ++h) {
+      rotate_head<P, Transpose>(t.in + h * t.in_stride, t.out + h * t.out_stride, p, k, p.whole,
+                                p.overlap_rest);
+    }
+  };
+  if constexpr (P == pairing::interleaved) {
+    if (t.count > 1) return each_head(block_coefficients<C>::fill(row, t.block));
+  }
+  each_head(row);
+}
+
+template <pairing P, bool Transpose, class In, class Out, class C, int... V>
+heads_kernel<In, Out, C> unrolled_kernel(const head_plan& p,
+                                         std::integer_sequence<int, V...>) noexcept {
+  constexpr int budget = register_budget<C>;
+  constexpr heads_kernel<In, Out, C> in_registers[] = {
+      &heads_in_registers<P, Transpose, (V + 1 <= budget ? V + 1 : 1), In, Out, C>...};
+  constexpr heads_kernel<In, Out, C> from_memory[] = {
+      &heads_unrolled<P, Transpose, V + 1, In, Out, C>...};
+  const std::ptrdiff_t vectors = p.whole + (p.overlap_rest ? 1 : 0);
+  return vectors <= budget ? in_registers[p.whole - 1] : from_memory[p.whole - 1];
+}
+
+/// The kernel for every token of a call, chosen once per call: unrolled for heads of 1 to
+/// max_unrolled_vectors whole vectors (+ an overlapping last one), with the coefficients in
+/// registers up to the budget; a loop otherwise. All run the same steps on the same lanes:
+/// the results are bitwise identical.
+template <pairing P, bool Transpose, class In, class Out, class C>
+heads_kernel<In, Out, C> choose_heads_kernel(const head_plan& p) noexcept {
+  const bool masked_rest = p.rest > 0 && !p.overlap_rest;
+  if (!masked_rest && p.whole >= 1 && p.whole <= max_unrolled_vectors) {
+    return unrolled_kernel<P, Transpose, In, Out, C>(
+        p, std::make_integer_sequence<int, max_unrolled_vectors>{});
+  }
+  return &heads_reloaded<P, Transpose, In, Out, C>;
+}
+
+/// dst[0, n) = src[0, n) for buffers that do not overlap, inline: 32-byte moves and one
+/// overlapping last move, no library call (a memcpy call per head and per pass-through
+/// segment cost more than the copy for the short segments of partial rotary).
+inline void copy_bytes(unsigned char* dst, const unsigned char* src, std::size_t n) noexcept {
+  constexpr std::size_t chunk = 32;
+  if (n >= chunk) {
+    std::size_t i = 0;
+    for (; i + chunk <= n; i += chunk) std::memcpy(dst + i, src + i, chunk);
+    if (i < n) std::memcpy(dst + n - chunk, src + n - chunk, chunk);
+    return;
+  }
+  // n < 32: two overlapping moves of the largest power of two <= n.
+  for (std::size_t w = 16; w >= 1; w /= 2) {
+    if (n >= w) {
+      std::memcpy(dst, src, w);
+      std::memcpy(dst + n - w, src + n - w, w);
+      return;
     }
   }
 }
@@ -217,8 +436,8 @@ template <class In, class Out>
 inline void copy_elements(const In* in, Out* out, std::ptrdiff_t n) noexcept {
   if (n <= 0) return;
   if constexpr (std::is_same_v<In, Out>) {
-    std::memcpy(static_cast<void*>(out), static_cast<const void*>(in),
-                static_cast<std::size_t>(n) * sizeof(In));
+    copy_bytes(reinterpret_cast<unsigned char*>(out), reinterpret_cast<const unsigned char*>(in),
+               static_cast<std::size_t>(n) * sizeof(In));
   } else {
     using io = storage_io<In>;
     constexpr std::ptrdiff_t N = io::batch_type::size;

@@ -177,12 +177,47 @@ class positions {
              [&](std::ptrdiff_t t, std::ptrdiff_t, std::ptrdiff_t, std::int64_t m) { f(t, m); });
   }
 
+  /// Calls f(t, b, s, n, m) for runs of n tokens t, ..., t + n - 1 of one sequence (b) at
+  /// consecutive positions m, ..., m + n - 1, covering flat tokens [begin, end) in order:
+  /// one run per sequence for offsets, starts and packed sequences, runs of one token for
+  /// position ids. \pre validate() passed for these sequences.
+  template <class F>
+  void for_each_run(std::ptrdiff_t seq, std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
+    if (begin >= end) return;
+    if (kind_ == kind::ids) {
+      for_each(seq, begin, end, [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s,
+                                    std::int64_t m) { f(t, b, s, std::ptrdiff_t{1}, m); });
+      return;
+    }
+    if (kind_ == kind::packed) {
+      std::ptrdiff_t lo = 0, hi = cu_seqlens_.size() - 1;  // cu[lo] <= begin < cu[hi]
+      while (hi - lo > 1) {
+        const std::ptrdiff_t mid = lo + (hi - lo) / 2;
+        (cu_seqlens_[mid] <= begin ? lo : hi) = mid;
+      }
+      for (std::ptrdiff_t t = begin, k = lo; t < end; ++k) {
+        const std::ptrdiff_t run_end = std::min<std::ptrdiff_t>(cu_seqlens_[k + 1], end);
+        if (run_end > t) f(t, std::ptrdiff_t{0}, t, run_end - t, t + packed_start(k) - cu_seqlens_[k]);
+        t = run_end > t ? run_end : t;
+      }
+      return;
+    }
+    std::ptrdiff_t b = 0, s = begin;
+    if (begin >= seq) b = begin / seq, s = begin % seq;
+    for (std::ptrdiff_t t = begin; t < end; ++b, s = 0) {
+      const std::ptrdiff_t n = std::min<std::ptrdiff_t>(seq - s, end - t);
+      f(t, b, s, n, (kind_ == kind::offset ? offset_ : array_[b]) + s);
+      t += n;
+    }
+  }
+
   /// Calls f(t, b, s, m) for flat tokens t in [begin, end) in order: token s of sequence b
   /// (t = b * seq + s) at position m. \pre validate() passed for these sequences.
   template <class F>
   void for_each(std::ptrdiff_t seq, std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
     if (begin >= end) return;
-    std::ptrdiff_t b = begin / seq, s = begin % seq;
+    std::ptrdiff_t b = 0, s = begin;  // no division for the usual begin = 0
+    if (begin >= seq) b = begin / seq, s = begin % seq;
     auto next = [&] {
       if (++s == seq) s = 0, ++b;
     };

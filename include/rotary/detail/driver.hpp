@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "../element_type.hpp"
@@ -83,13 +84,14 @@ struct token_operand {
 };
 
 /// Heads [head_begin, head_end) (numbered across the operands, this one's first head being
-/// `first_head`) of token s of sequence b, with the token's cos/sin row.
+/// `first_head`) of the n tokens s, ..., s + n - 1 of sequence b, with the first token's
+/// cos/sin row and the distance between consecutive tokens' rows.
 template <pairing P, class In, class Out, class C>
-inline void rotate_operand_token(const token_operand<In, Out, C>& top, std::ptrdiff_t b,
-                                 std::ptrdiff_t s, std::ptrdiff_t& first_head,
-                                 std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
-                                 const slice_geometry& g, const head_plan& plan, const C* cos,
-                                 const C* sin, C* block) noexcept {
+inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdiff_t b,
+                               std::ptrdiff_t s, std::ptrdiff_t n, std::ptrdiff_t& first_head,
+                               std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
+                               const slice_geometry& g, const head_plan& plan, const C* cos,
+                               const C* sin, std::ptrdiff_t row_stride, C* block) noexcept {
   const operand_rows<In, Out>& op = top.rows;
   const std::ptrdiff_t h0 = head_begin - first_head > 0 ? head_begin - first_head : 0;
   const std::ptrdiff_t h1 = head_end - first_head < op.heads ? head_end - first_head : op.heads;
@@ -100,26 +102,39 @@ inline void rotate_operand_token(const token_operand<In, Out, C>& top, std::ptrd
   const std::ptrdiff_t count = h1 - h0;
   const bool rows_contiguous = op.in_head == op.head_dim && op.out_head == op.head_dim;
   if (op.pass_through && rows_contiguous) {
-    // Out of place, heads back to back in both views: one copy of the token's heads, then
+    // Out of place, heads back to back in both views: one copy of each token's heads, then
     // the rotation overwrites the rotated elements (a second write, to lines still in L1).
-    copy_elements(x, y, count * op.head_dim);
+    for (std::ptrdiff_t t = 0; t < n; ++t) {
+      copy_elements(x + t * op.in_token, y + t * op.out_token, count * op.head_dim);
+    }
   }
-  top.kernel(token_heads<In, Out, C>{x + g.offset, op.in_head, y + g.offset, op.out_head, count,
+  top.kernel(token_run<In, Out, C>{{x + g.offset, op.in_head, y + g.offset, op.out_head, count,
                                      cos, sin, block},
+                                    n, op.in_token, op.out_token, row_stride},
              plan);
   if (!op.pass_through || rows_contiguous) return;
   // Out of place, strided heads: the elements outside the rotated ones pass through.
   const std::ptrdiff_t end = g.end(P);
-  for (std::ptrdiff_t h = 0; h < count; ++h) {
-    const In* xh = x + h * op.in_head;
-    Out* yh = y + h * op.out_head;
-    copy_elements(xh, yh, g.offset);
-    if (P == pairing::half_split) {
-      copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+  for (std::ptrdiff_t t = 0; t < n; ++t) {
+    for (std::ptrdiff_t h = 0; h < count; ++h) {
+      const In* xh = x + t * op.in_token + h * op.in_head;
+      Out* yh = y + t * op.out_token + h * op.out_head;
+      copy_elements(xh, yh, g.offset);
+      if (P == pairing::half_split) {
+        copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+      }
+      copy_elements(xh + end, yh + end, op.head_dim - end);
     }
-    copy_elements(xh + end, yh + end, op.head_dim - end);
   }
 }
+
+/// Readers whose rows are evenly spaced in memory (tables: row m at m row_stride()): runs
+/// of consecutive positions are handed to the kernels whole.
+template <class Reader, class = void>
+struct has_row_stride : std::false_type {};
+template <class Reader>
+struct has_row_stride<Reader, std::void_t<decltype(std::declval<const Reader&>().row_stride())>>
+    : std::true_type {};
 
 /// Rotates the (token, head) block [token_begin, token_end) x [head_begin, head_end), the
 /// heads numbered across the operands in order. Each (token, head) is computed the same way
@@ -131,16 +146,27 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                   std::ptrdiff_t token_begin, std::ptrdiff_t token_end, std::ptrdiff_t head_begin,
                   std::ptrdiff_t head_end, const Ops&... ops) noexcept {
   C* block = scratch + 2 * g.pairs;
-  pos.for_each(seq, token_begin, token_end,
-               [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
-                 const C* cos = nullptr;
-                 const C* sin = nullptr;
-                 reader.coefficients(m, scratch, cos, sin);
-                 std::ptrdiff_t first_head = 0;
-                 (rotate_operand_token<P>(ops, b, s, first_head, head_begin, head_end, g, plan,
-                                          cos, sin, block),
-                  ...);
-               });
+  auto run = [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
+                 std::int64_t m) {
+    const C* cos = nullptr;
+    const C* sin = nullptr;
+    reader.coefficients(m, scratch, cos, sin);
+    std::ptrdiff_t row_stride = 0;
+    if constexpr (has_row_stride<Reader>::value) row_stride = reader.row_stride();
+    std::ptrdiff_t first_head = 0;
+    (rotate_operand_run<P>(ops, b, s, n, first_head, head_begin, head_end, g, plan, cos, sin,
+                           row_stride, block),
+     ...);
+  };
+  if constexpr (has_row_stride<Reader>::value) {
+    pos.for_each_run(seq, token_begin, token_end, run);
+  } else {
+    // Rows computed per token into the scratch: one token per kernel call.
+    pos.for_each(seq, token_begin, token_end,
+                 [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
+                   run(t, b, s, 1, m);
+                 });
+  }
 }
 
 /// The thread split of rotate_operands.

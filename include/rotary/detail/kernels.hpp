@@ -272,8 +272,31 @@ struct token_heads {
   C* block;
 };
 
+/// A run of tokens of one operand whose cos/sin rows are evenly spaced (consecutive
+/// positions in a table: token t's row is cos + t row_stride), or a single token. One
+/// kernel call per run, so the per-token work of the driver is paid once per run.
 template <class In, class Out, class C>
-using heads_kernel = void (*)(const token_heads<In, Out, C>&, const head_plan&) noexcept;
+struct token_run {
+  token_heads<In, Out, C> first;  ///< the run's first token
+  std::ptrdiff_t tokens;
+  std::ptrdiff_t in_token_stride, out_token_stride, row_stride;
+};
+
+template <class In, class Out, class C>
+using heads_kernel = void (*)(const token_run<In, Out, C>&, const head_plan&) noexcept;
+
+/// The kernel for a run: OneToken (a single-token function below) for each token.
+template <auto OneToken, class In, class Out, class C>
+void over_tokens(const token_run<In, Out, C>& r, const head_plan& p) noexcept {
+  token_heads<In, Out, C> t = r.first;
+  for (std::ptrdiff_t i = 0; i < r.tokens; ++i) {
+    OneToken(t, p);
+    t.in += r.in_token_stride;
+    t.out += r.out_token_stride;
+    t.cos += r.row_stride;
+    t.sin += r.row_stride;
+  }
+}
 
 /// The widest head, in whole vectors, with a loop unrolled at compile time: 16 (256 floats
 /// on AVX-512, 128 on AVX2; every head_dim models use, both pairings, on AVX-512).
@@ -295,8 +318,8 @@ inline constexpr int register_budget = 8;
 /// keeps them in registers only so (behind a struct passed by reference they stay in the
 /// stack frame).
 template <pairing P, bool Transpose, int NV, class In, class Out, class C, int... V>
-void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p,
-                        std::integer_sequence<int, V...>) noexcept {
+inline void heads_in_registers_of(const token_heads<In, Out, C>& t, const head_plan& p,
+                                  std::integer_sequence<int, V...>) noexcept {
   using B = batch<C>;
   constexpr std::ptrdiff_t N = B::size;
   constexpr bool interleaved = P == pairing::interleaved;
@@ -341,8 +364,8 @@ void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p,
 }
 
 template <pairing P, bool Transpose, int NV, class In, class Out, class C>
-void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
-  heads_in_registers<P, Transpose, NV>(t, p, std::make_integer_sequence<int, NV>{});
+inline void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+  heads_in_registers_of<P, Transpose, NV>(t, p, std::make_integer_sequence<int, NV>{});
 }
 
 /// Unrolled path above the register budget: NV whole vectors (+ the overlapping last one)
@@ -350,7 +373,7 @@ void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan& p) no
 /// from the L1-resident row (half_split) or from the block expanded once per token
 /// (interleaved).
 template <pairing P, bool Transpose, int NV, class In, class Out, class C>
-void heads_unrolled(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+inline void heads_unrolled(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
   const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
   auto each_head = [&](const auto& k) {
     for (std::ptrdiff_t h = 0; h < t.count; ++h) {
@@ -369,7 +392,7 @@ void heads_unrolled(const token_heads<In, Out, C>& t, const head_plan& p) noexce
 /// per head from the L1-resident row; interleaved expands them once per token into the
 /// scratch block and reloads those (two loads per vector, no shuffles per head).
 template <pairing P, bool Transpose, class In, class Out, class C>
-void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+inline void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
   const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
   auto each_head = [&](const auto& k) {
     for (std::ptrdiff_t h = 0; h < t.count; ++h) {
@@ -387,10 +410,11 @@ template <pairing P, bool Transpose, class In, class Out, class C, int... V>
 heads_kernel<In, Out, C> unrolled_kernel(const head_plan& p,
                                          std::integer_sequence<int, V...>) noexcept {
   constexpr int budget = register_budget<C>;
-  constexpr heads_kernel<In, Out, C> in_registers[] = {
-      &heads_in_registers<P, Transpose, (V + 1 <= budget ? V + 1 : 1), In, Out, C>...};
-  constexpr heads_kernel<In, Out, C> from_memory[] = {
-      &heads_unrolled<P, Transpose, V + 1, In, Out, C>...};
+  static constexpr heads_kernel<In, Out, C> in_registers[] = {
+      &over_tokens<&heads_in_registers<P, Transpose, (V + 1 <= budget ? V + 1 : 1), In, Out, C>,
+                   In, Out, C>...};
+  static constexpr heads_kernel<In, Out, C> from_memory[] = {
+      &over_tokens<&heads_unrolled<P, Transpose, V + 1, In, Out, C>, In, Out, C>...};
   const std::ptrdiff_t vectors = p.whole + (p.overlap_rest ? 1 : 0);
   return vectors <= budget ? in_registers[p.whole - 1] : from_memory[p.whole - 1];
 }
@@ -406,7 +430,7 @@ heads_kernel<In, Out, C> choose_heads_kernel(const head_plan& p) noexcept {
     return unrolled_kernel<P, Transpose, In, Out, C>(
         p, std::make_integer_sequence<int, max_unrolled_vectors>{});
   }
-  return &heads_reloaded<P, Transpose, In, Out, C>;
+  return &over_tokens<&heads_reloaded<P, Transpose, In, Out, C>, In, Out, C>;
 }
 
 /// dst[0, n) = src[0, n) for buffers that do not overlap, inline: 32-byte moves and one
@@ -416,6 +440,7 @@ inline void copy_bytes(unsigned char* dst, const unsigned char* src, std::size_t
   constexpr std::size_t chunk = 32;
   if (n >= chunk) {
     std::size_t i = 0;
+    for (; i + 4 * chunk <= n; i += 4 * chunk) std::memcpy(dst + i, src + i, 4 * chunk);
     for (; i + chunk <= n; i += chunk) std::memcpy(dst + i, src + i, chunk);
     if (i < n) std::memcpy(dst + n - chunk, src + n - chunk, chunk);
     return;

@@ -20,6 +20,7 @@ namespace detail {
 /// Number of workers for `elements` elements in `units` (token, head) pairs.
 inline std::ptrdiff_t worker_count(const execution& ex, std::ptrdiff_t elements,
                                    std::ptrdiff_t units) noexcept {
+  if (ex.threads <= 1 || units <= 1) return 1;  // the decode path: no division
   std::ptrdiff_t n = ex.threads < units ? ex.threads : units;
   if (ex.min_elements_per_thread > 0) {
     const std::ptrdiff_t by_work = elements / ex.min_elements_per_thread +

@@ -34,6 +34,7 @@
 
 #include "aligned_allocator.hpp"
 #include "exact_angle.hpp"
+#include "multiply_add.hpp"
 
 namespace rotary {
 namespace detail {
@@ -88,17 +89,6 @@ inline angle_level_table make_angle_levels(const std::vector<frequency_turns>& t
     }
   }
   return table;
-}
-
-/// a * b + c: one rounding where the target has hardware FMA (an explicit std::fma, so that
-/// every build and every inlined copy rounds alike), two without (where std::fma would be a
-/// slow library call).
-inline double multiply_add(double a, double b, double c) noexcept {
-#if defined(__FP_FAST_FMA) || defined(__FMA__) || defined(__ARM_FEATURE_FMA)
-  return std::fma(a, b, c);
-#else
-  return a * b + c;
-#endif
 }
 
 /// out = (cos, sin) of the angles of rows x and y added, rounded to C:

@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "../config.hpp"
+#include "multiply_add.hpp"
 
 namespace rotary {
 namespace detail {
@@ -47,10 +48,12 @@ struct batch {
     return {{a.lane[0] * b.lane[0], a.lane[1] * b.lane[1]}};
   }
   friend batch fma(batch a, batch b, batch c) noexcept {
-    return {{madd(a.lane[0], b.lane[0], c.lane[0]), madd(a.lane[1], b.lane[1], c.lane[1])}};
+    return {{multiply_add(a.lane[0], b.lane[0], c.lane[0]),
+             multiply_add(a.lane[1], b.lane[1], c.lane[1])}};
   }
   friend batch fnma(batch a, batch b, batch c) noexcept {
-    return {{madd(-a.lane[0], b.lane[0], c.lane[0]), madd(-a.lane[1], b.lane[1], c.lane[1])}};
+    return {{multiply_add(-a.lane[0], b.lane[0], c.lane[0]),
+             multiply_add(-a.lane[1], b.lane[1], c.lane[1])}};
   }
   /// (p[0], p[0], p[1], p[1], ...): size/2 values, each twice (interleaved coefficients).
   static batch load_dup(const T* p) noexcept { return {{p[0], p[0]}}; }
@@ -60,19 +63,6 @@ struct batch {
   friend batch negate_odd_lanes(batch v) noexcept { return {{v.lane[0], -v.lane[1]}}; }
   friend batch swap_pairs(batch v) noexcept { return {{v.lane[1], v.lane[0]}}; }
 
- private:
-  // NOTE: where the target has hardware FMA, an explicit std::fma (one instruction), so that
-  // every instantiation rounds the same way: left to -ffp-contract, a*b + c was fused in
-  // some inlined copies and not in others, and e.g. a table and on_the_fly_angles gave
-  // results differing in the last bit. Without hardware FMA std::fma is a slow library
-  // call, so plain a*b + c there (nothing to contract it into).
-  static T madd(T a, T b, T c) noexcept {
-#if defined(__FP_FAST_FMA) || defined(__FMA__) || defined(__ARM_FEATURE_FMA)
-    return std::fma(a, b, c);
-#else
-    return a * b + c;
-#endif
-  }
 };
 
 ROTARY_ISA_NAMESPACE_END

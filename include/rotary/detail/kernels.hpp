@@ -6,7 +6,13 @@
 /// object validates everything first.
 ///
 /// In-place use (in == out) is safe: every vector step loads all of its inputs before it
-/// stores, and distinct steps touch disjoint elements.
+/// stores, and distinct steps touch disjoint elements (the one exception, the overlapping
+/// last vector of a head, is loaded before and stored after the others: head_plan).
+///
+/// Layers, bottom up: the arithmetic (rotate_pair_vectors, rotate_interleaved_vector), the
+/// vector steps, the coefficient providers (row, block), one head (rotate_head), the heads
+/// of one token (heads_in_registers, heads_unrolled, heads_reloaded), a run of tokens
+/// (over_tokens), and choose_heads_kernel, which the driver calls once per call.
 
 #include <cstddef>
 #include <cstring>

@@ -184,12 +184,8 @@ class positions {
   template <class F>
   void for_each_run(std::ptrdiff_t seq, std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
     if (begin >= end) return;
-    if (kind_ == kind::ids) {
-      for_each(seq, begin, end, [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s,
-                                    std::int64_t m) { f(t, b, s, std::ptrdiff_t{1}, m); });
-      return;
-    }
     if (kind_ == kind::packed) {
+      // First sequence containing token `begin`: the last k with cu[k] <= begin.
       std::ptrdiff_t lo = 0, hi = cu_seqlens_.size() - 1;  // cu[lo] <= begin < cu[hi]
       while (hi - lo > 1) {
         const std::ptrdiff_t mid = lo + (hi - lo) / 2;
@@ -197,13 +193,21 @@ class positions {
       }
       for (std::ptrdiff_t t = begin, k = lo; t < end; ++k) {
         const std::ptrdiff_t run_end = std::min<std::ptrdiff_t>(cu_seqlens_[k + 1], end);
-        if (run_end > t) f(t, std::ptrdiff_t{0}, t, run_end - t, t + packed_start(k) - cu_seqlens_[k]);
-        t = run_end > t ? run_end : t;
+        if (run_end <= t) continue;  // an empty sequence
+        f(t, std::ptrdiff_t{0}, t, run_end - t, t + packed_start(k) - cu_seqlens_[k]);
+        t = run_end;
       }
       return;
     }
-    std::ptrdiff_t b = 0, s = begin;
+    std::ptrdiff_t b = 0, s = begin;  // no division for the usual begin = 0
     if (begin >= seq) b = begin / seq, s = begin % seq;
+    if (kind_ == kind::ids) {
+      for (std::ptrdiff_t t = begin; t < end; ++t) {
+        f(t, b, s, std::ptrdiff_t{1}, array_[t]);
+        if (++s == seq) s = 0, ++b;
+      }
+      return;
+    }
     for (std::ptrdiff_t t = begin; t < end; ++b, s = 0) {
       const std::ptrdiff_t n = std::min<std::ptrdiff_t>(seq - s, end - t);
       f(t, b, s, n, (kind_ == kind::offset ? offset_ : array_[b]) + s);
@@ -215,38 +219,11 @@ class positions {
   /// (t = b * seq + s) at position m. \pre validate() passed for these sequences.
   template <class F>
   void for_each(std::ptrdiff_t seq, std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
-    if (begin >= end) return;
-    std::ptrdiff_t b = 0, s = begin;  // no division for the usual begin = 0
-    if (begin >= seq) b = begin / seq, s = begin % seq;
-    auto next = [&] {
-      if (++s == seq) s = 0, ++b;
-    };
-    switch (kind_) {
-      case kind::offset:
-        for (std::ptrdiff_t t = begin; t < end; ++t, next()) f(t, b, s, offset_ + s);
-        break;
-      case kind::starts:
-        for (std::ptrdiff_t t = begin; t < end; ++t, next()) f(t, b, s, array_[b] + s);
-        break;
-      case kind::ids:
-        for (std::ptrdiff_t t = begin; t < end; ++t, next()) f(t, b, s, array_[t]);
-        break;
-      case kind::packed: {
-        // First sequence containing token `begin`: the last k with cu[k] <= begin.
-        std::ptrdiff_t lo = 0, hi = cu_seqlens_.size() - 1;  // cu[lo] <= begin < cu[hi]
-        while (hi - lo > 1) {
-          const std::ptrdiff_t mid = lo + (hi - lo) / 2;
-          (cu_seqlens_[mid] <= begin ? lo : hi) = mid;
-        }
-        std::ptrdiff_t t = begin;
-        for (std::ptrdiff_t k = lo; t < end; ++k) {
-          const std::int64_t run_end = std::min<std::int64_t>(cu_seqlens_[k + 1], end);
-          const std::int64_t shift = packed_start(k) - cu_seqlens_[k];
-          for (; t < run_end; ++t) f(t, std::ptrdiff_t{0}, t, t + shift);
-        }
-        break;
-      }
-    }
+    for_each_run(seq, begin, end,
+                 [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
+                     std::int64_t m) {
+                   for (std::ptrdiff_t i = 0; i < n; ++i) f(t + i, b, s + i, m + i);
+                 });
   }
 
  private:

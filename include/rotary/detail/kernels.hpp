@@ -374,35 +374,17 @@ inline void heads_in_registers(const token_heads<In, Out, C>& t, const head_plan
   heads_in_registers_of<P, Transpose, NV>(t, p, std::make_integer_sequence<int, NV>{});
 }
 
-/// Unrolled path above the register budget: NV whole vectors (+ the overlapping last one)
-/// per head, NV known at compile time, the coefficients read per head as memory operands
-/// from the L1-resident row (half_split) or from the block expanded once per token
-/// (interleaved).
-template <pairing P, bool Transpose, int NV, class In, class Out, class C>
-inline void heads_unrolled(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+/// The coefficients read per head as memory operands: from the L1-resident row (half_split)
+/// or, for interleaved heads of a token with more than one head, from the block expanded
+/// once per token (two loads per vector, no shuffles per head). `whole` vectors per head:
+/// a compile-time count (heads_unrolled) or the plan's (heads_reloaded).
+template <pairing P, bool Transpose, class In, class Out, class C, class Whole>
+inline void heads_from_memory(const token_heads<In, Out, C>& t, const head_plan& p,
+                              Whole whole) noexcept {
   const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
   auto each_head = [&](const auto& k) {
     for (std::ptrdiff_t h = 0; h < t.count; ++h) {
-      rotate_head<P, Transpose>(t.in + h * t.in_stride, t.out + h * t.out_stride, p, k,
-                                std::integral_constant<std::ptrdiff_t, NV>{}, p.overlap_rest);
-    }
-  };
-  if constexpr (P == pairing::interleaved) {
-    each_head(block_coefficients<C>::fill(row, t.block));
-  } else {
-    each_head(row);
-  }
-}
-
-/// Wider heads (and heads narrower than one vector): half_split reloads its coefficients
-/// per head from the L1-resident row; interleaved expands them once per token into the
-/// scratch block and reloads those (two loads per vector, no shuffles per head).
-template <pairing P, bool Transpose, class In, class Out, class C>
-inline void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
-  const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
-  auto each_head = [&](const auto& k) {
-    for (std::ptrdiff_t h = 0; h < t.count; ++h) {
-      rotate_head<P, Transpose>(t.in + h * t.in_stride, t.out + h * t.out_stride, p, k, p.whole,
+      rotate_head<P, Transpose>(t.in + h * t.in_stride, t.out + h * t.out_stride, p, k, whole,
                                 p.overlap_rest);
     }
   };
@@ -410,6 +392,19 @@ inline void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p)
     if (t.count > 1) return each_head(block_coefficients<C>::fill(row, t.block));
   }
   each_head(row);
+}
+
+/// Unrolled path above the register budget: NV whole vectors (+ the overlapping last one)
+/// per head, NV known at compile time.
+template <pairing P, bool Transpose, int NV, class In, class Out, class C>
+inline void heads_unrolled(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+  heads_from_memory<P, Transpose>(t, p, std::integral_constant<std::ptrdiff_t, NV>{});
+}
+
+/// Wider heads (and heads narrower than one vector): a loop over the plan's whole vectors.
+template <pairing P, bool Transpose, class In, class Out, class C>
+inline void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p) noexcept {
+  heads_from_memory<P, Transpose>(t, p, p.whole);
 }
 
 template <pairing P, bool Transpose, class In, class Out, class C, int... V>

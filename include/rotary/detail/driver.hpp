@@ -83,6 +83,10 @@ struct token_operand {
   heads_kernel<In, Out, C> kernel;
 };
 
+/// Out of place with pass-through elements: the copy runs ahead of the rotation by at most
+/// this many bytes of output, so that the rotation's second write hits L1 (48 KiB here).
+inline constexpr std::ptrdiff_t pass_through_chunk_bytes = 16 * 1024;
+
 /// Heads [head_begin, head_end) (numbered across the operands, this one's first head being
 /// `first_head`) of the n tokens s, ..., s + n - 1 of sequence b, with the first token's
 /// cos/sin row and the distance between consecutive tokens' rows.
@@ -101,30 +105,44 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
   Out* y = op.out + b * op.out_batch + s * op.out_token + h0 * op.out_head;
   const std::ptrdiff_t count = h1 - h0;
   const bool rows_contiguous = op.in_head == op.head_dim && op.out_head == op.head_dim;
-  if (op.pass_through && rows_contiguous) {
-    // Out of place, heads back to back in both views: one copy of each token's heads, then
-    // the rotation overwrites the rotated elements (a second write, to lines still in L1).
-    for (std::ptrdiff_t t = 0; t < n; ++t) {
-      copy_elements(x + t * op.in_token, y + t * op.out_token, count * op.head_dim);
-    }
-  }
-  top.kernel(token_run<In, Out, C>{{x + g.offset, op.in_head, y + g.offset, op.out_head, count,
-                                     cos, sin, block},
-                                    n, op.in_token, op.out_token, row_stride},
-             plan);
-  if (!op.pass_through || rows_contiguous) return;
-  // Out of place, strided heads: the elements outside the rotated ones pass through.
+  const auto run = [&](std::ptrdiff_t t, std::ptrdiff_t tokens) {
+    top.kernel(token_run<In, Out, C>{{x + t * op.in_token + g.offset, op.in_head,
+                                      y + t * op.out_token + g.offset, op.out_head, count,
+                                      cos + t * row_stride, sin + t * row_stride, block},
+                                     tokens, op.in_token, op.out_token, row_stride},
+               plan);
+  };
+  if (!op.pass_through) return run(0, n);
+  // Out of place with elements outside the rotated ones: they pass through, a chunk of
+  // tokens at a time (at most pass_through_chunk_bytes of output, at least one token), so
+  // that the copy and the rotation meet the chunk's lines in L1.
+  const std::ptrdiff_t token_bytes = count * op.head_dim * static_cast<std::ptrdiff_t>(sizeof(Out));
+  const std::ptrdiff_t chunk =
+      token_bytes >= pass_through_chunk_bytes ? 1 : pass_through_chunk_bytes / token_bytes;
   const std::ptrdiff_t end = g.end(P);
-  for (std::ptrdiff_t t = 0; t < n; ++t) {
-    for (std::ptrdiff_t h = 0; h < count; ++h) {
-      const In* xh = x + t * op.in_token + h * op.in_head;
-      Out* yh = y + t * op.out_token + h * op.out_head;
-      copy_elements(xh, yh, g.offset);
-      if (P == pairing::half_split) {
-        copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+  for (std::ptrdiff_t t = 0; t < n; t += chunk) {
+    const std::ptrdiff_t tokens = n - t < chunk ? n - t : chunk;
+    if (rows_contiguous) {
+      // Heads back to back in both views: one copy of each token's heads, then the
+      // rotation overwrites the rotated elements.
+      for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
+        copy_elements(x + u * op.in_token, y + u * op.out_token, count * op.head_dim);
       }
-      copy_elements(xh + end, yh + end, op.head_dim - end);
+      run(t, tokens);
+      continue;
     }
+    for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
+      for (std::ptrdiff_t h = 0; h < count; ++h) {
+        const In* xh = x + u * op.in_token + h * op.in_head;
+        Out* yh = y + u * op.out_token + h * op.out_head;
+        copy_elements(xh, yh, g.offset);
+        if (P == pairing::half_split) {
+          copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+        }
+        copy_elements(xh + end, yh + end, op.head_dim - end);
+      }
+    }
+    run(t, tokens);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "pairing.hpp"
 #include "view.hpp"
 #include "frequencies.hpp"
+#include "scaling.hpp"
 #include "angles.hpp"
 #include "table.hpp"
 #include "positions.hpp"

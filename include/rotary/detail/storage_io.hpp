@@ -43,7 +43,9 @@ struct storage_io;
 template <>
 struct storage_io<float> {
   using batch_type = batch<float>;
-  static batch_type load(const float* p) noexcept { return batch_type::load(p); }
+  static batch_type load(const float* p) noexcept {
+    return keep_in_register(batch_type::load(p));
+  }
   static batch_type load_partial(const float* p, std::ptrdiff_t n) noexcept {
     return batch_type::load_partial(p, n);
   }
@@ -56,7 +58,9 @@ struct storage_io<float> {
 template <>
 struct storage_io<double> {
   using batch_type = batch<double>;
-  static batch_type load(const double* p) noexcept { return batch_type::load(p); }
+  static batch_type load(const double* p) noexcept {
+    return keep_in_register(batch_type::load(p));
+  }
   static batch_type load_partial(const double* p, std::ptrdiff_t n) noexcept {
     return batch_type::load_partial(p, n);
   }

@@ -84,6 +84,10 @@ class positions {
     return p;
   }
 
+  /// The offset when these are from_offset positions (every sequence at offset + s).
+  bool is_offset() const noexcept { return kind_ == kind::offset; }
+  std::int64_t offset() const noexcept { return offset_; }
+
   /// Token s of sequence b is at starts[b] + s; `count` must equal the batch size.
   template <class Int>
   static positions from_starts(const Int* starts, std::ptrdiff_t count) noexcept {

@@ -36,6 +36,7 @@
 #include "angles.hpp"
 #include "config.hpp"
 #include "detail/checks.hpp"
+#include "detail/contiguous_call.hpp"
 #include "detail/driver.hpp"
 #include "element_type.hpp"
 #include "error.hpp"
@@ -208,6 +209,19 @@ class rope {
   template <class... Ops>
   void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
     if constexpr ((static_check_operand<Ops>() && ...)) {
+      using reader_type = std::decay_t<decltype(source_.make_reader())>;
+      if constexpr (detail::has_row_stride<reader_type>::value) {
+        // Contiguous operands: the checks in a few comparisons (contiguous_call.hpp);
+        // anything else, bad input included, goes on to the general path below.
+        const auto reader = source_.make_reader();
+        bool done = false;
+        with_tags(d, [&](auto pair_tag, auto transpose_tag) {
+          done = detail::rotate_contiguous<decltype(pair_tag)::value,
+                                           decltype(transpose_tag)::value, compute_type>(
+              options_.execution, reader, p, geometry_, ops...);
+        });
+        if (done) return;
+      }
       (detail::check_operand(function, ops, detail::names_for(ops)), ...);
       check_pair(function, ops...);
       (detail::check_footprint(function, detail::names_for(ops).in,
@@ -220,20 +234,26 @@ class rope {
       const auto [lo, hi] = p.validate(function, batch, seq);
       if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
       const auto reader = source_.make_reader();
-      auto rotate = [&](auto pair_tag, auto transpose_tag) {
+      with_tags(d, [&](auto pair_tag, auto transpose_tag) {
         detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
                                 compute_type>(
             options_.execution, reader, p, batch, seq, geometry_,
             detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
-      };
-      using interleaved = std::integral_constant<rotary::pairing, pairing::interleaved>;
-      using half_split = std::integral_constant<rotary::pairing, pairing::half_split>;
-      const bool transposed = d != direction::forward;
-      if (pairing_ == pairing::interleaved) {
-        transposed ? rotate(interleaved{}, std::true_type{}) : rotate(interleaved{}, std::false_type{});
-      } else {
-        transposed ? rotate(half_split{}, std::true_type{}) : rotate(half_split{}, std::false_type{});
-      }
+      });
+    }
+  }
+
+  /// f(pairing tag, transpose tag) for the rope's pairing and direction d: the token loop
+  /// is specialized for both.
+  template <class F>
+  void with_tags(direction d, F&& f) const {
+    using interleaved = std::integral_constant<rotary::pairing, pairing::interleaved>;
+    using half_split = std::integral_constant<rotary::pairing, pairing::half_split>;
+    const bool transposed = d != direction::forward;
+    if (pairing_ == pairing::interleaved) {
+      transposed ? f(interleaved{}, std::true_type{}) : f(interleaved{}, std::false_type{});
+    } else {
+      transposed ? f(half_split{}, std::true_type{}) : f(half_split{}, std::false_type{});
     }
   }
 

@@ -134,10 +134,13 @@ double relative(double a, double b) { return std::abs(a - b) / std::abs(b); }
 
 TEST(Scaling, MatchesIndependentNumpyFloat64) {
   const auto b = builders();
-  ASSERT_EQ(b.size(), sizeof(kScalingReferences) / sizeof(kScalingReferences[0]));
+  std::size_t checked = 0;
   for (const ScalingReference& ref : kScalingReferences) {
     SCOPED_TRACE(ref.name);
+    // Cases whose parameters are a model's config.json: config/hf_config_test.cpp reads them.
+    if (std::string(ref.name).rfind("longrope_phi35", 0) == 0) continue;
     ASSERT_TRUE(b.count(ref.name));
+    ++checked;
     const rotary::scaled_frequencies f = b.at(ref.name)();
     ASSERT_EQ(f.inv_freq.size(), ref.pairs);
     for (std::size_t i = 0; i < ref.pairs; ++i) {
@@ -146,6 +149,7 @@ TEST(Scaling, MatchesIndependentNumpyFloat64) {
     EXPECT_LE(relative(f.attention_factor, ref.attention_factor), 1e-14);
     EXPECT_LE(relative(f.softmax_scale_factor, ref.softmax_scale_factor), 1e-14);
   }
+  EXPECT_EQ(checked, b.size()) << "every builder case has a reference vector";
 }
 
 // ---- The published formulas, here in long double ----------------------------------------

@@ -17,6 +17,7 @@ float64 instead of HF's float32, written from the formulas, not from the library
   computes pow(base, -2i/d)), ramps and masks with numpy's clip and where.
 """
 
+import json
 import math
 import os
 
@@ -101,6 +102,10 @@ def proportional(head_dim, base, factor, fraction):
     return rotated / factor, 1.0, 1.0
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "configs", "phi35_mini.json")) as f:
+    PHI35 = json.load(f)["rope_scaling"]
+
 SHORT = [1.0 + 0.01 * i for i in range(48)]
 LONG = [1.0 + 0.5 * i for i in range(48)]
 
@@ -122,6 +127,11 @@ CASES = [
     ("llama31", llama3(128, 500000.0, 8.0, 1.0, 4.0, 8192)),
     ("longrope_short", longrope(96, 10000.0, SHORT, LONG, 4096, 131072, 4096)),
     ("longrope_long", longrope(96, 10000.0, SHORT, LONG, 4096, 131072, 4097)),
+    # Phi-3.5-mini-instruct (configs/phi35_mini.json): 3072 / 32 = 96, original 4096.
+    ("longrope_phi35_short", longrope(96, 10000.0, PHI35["short_factor"], PHI35["long_factor"],
+                                      4096, 131072, 4096)),
+    ("longrope_phi35_long", longrope(96, 10000.0, PHI35["short_factor"], PHI35["long_factor"],
+                                     4096, 131072, 131072)),
     ("proportional_quarter", proportional(512, 1000000.0, 1.0, 0.25)),
     ("proportional_factor", proportional(256, 10000.0, 8.0, 0.5)),
 ]
@@ -144,7 +154,7 @@ def main():
     for name, (inv_freq, attention, softmax) in CASES:
         out.append(f'    {{"{name}", k_{name}, {len(inv_freq)}, {attention!r}, {softmax!r}}},')
     out.append("};")
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scaling_reference.inc")
+    path = os.path.join(HERE, "scaling_reference.inc")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
 

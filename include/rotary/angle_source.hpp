@@ -64,6 +64,26 @@ constexpr void static_check_angle_source() {
                 "make_reader(); see angle_source.hpp)");
 }
 
+/// The cos/sin factor A a source builds into its cos and sin (a scaling scheme's
+/// attention_factor: cos_sin_table, on_the_fly_angles); 1 for sources without one.
+template <class S, class = void>
+struct has_attention_factor : std::false_type {};
+template <class S>
+struct has_attention_factor<S, std::void_t<decltype(std::declval<const S&>().attention_factor())>>
+    : std::true_type {};
+template <class S>
+double attention_factor_of(const S& s) noexcept {
+  if constexpr (has_attention_factor<S>::value) {
+    return s.attention_factor();
+  } else {
+    return 1.0;
+  }
+}
+template <class S>
+double attention_factor_of(const angles_ref<S>& r) noexcept {
+  return attention_factor_of(r.get());
+}
+
 /// Sources that are themselves cheap views (copied, never referenced): specialize to true.
 template <class S>
 struct is_angle_view : std::false_type {};

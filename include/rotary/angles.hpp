@@ -14,6 +14,7 @@
 #include "element_type.hpp"
 #include "error.hpp"
 #include "frequencies.hpp"
+#include "scaling/result.hpp"
 
 namespace rotary {
 namespace detail {
@@ -61,6 +62,18 @@ class on_the_fly_angles {
                            std::move(frequencies)),
                           checked_tag{}) {}
 
+  /// A scaling scheme's frequencies and its cos/sin factor A (scaling.hpp): every cos and
+  /// sin is A cos(m theta_i), A sin(m theta_i), as in cos_sin_table(scaled_frequencies).
+  explicit on_the_fly_angles(const scaled_frequencies& f)
+      : on_the_fly_angles((detail::check_frequencies("on_the_fly_angles", f.inv_freq),
+                           detail::check_positive_finite("on_the_fly_angles", "attention_factor",
+                                                         f.attention_factor),
+                           f.inv_freq),
+                          checked_tag{}, f.attention_factor) {}
+
+  /// The cos/sin factor A (1 unless built with one).
+  double attention_factor() const noexcept { return attention_factor_; }
+
   std::ptrdiff_t rotary_dim() const noexcept {
     return static_cast<std::ptrdiff_t>(2 * theta_.size());
   }
@@ -72,9 +85,9 @@ class on_the_fly_angles {
   /// What the kernels read per token: two pointers and a size, made per call.
   class reader {
    public:
-    reader(const double* levels, const detail::frequency_turns* turns,
-           std::size_t half) noexcept
-        : levels_(levels), turns_(turns), half_(half) {}
+    reader(const double* levels, const detail::frequency_turns* turns, std::size_t half,
+           double attention_factor) noexcept
+        : levels_(levels), turns_(turns), half_(half), attention_factor_(attention_factor) {}
 
     /// Writes cos(m theta_i) to scratch[0, h) and sin to scratch[h, 2h), h = rotary_dim/2,
     /// and points cos/sin there: for 0 <= m < 2^31 the level rows combined,
@@ -93,8 +106,8 @@ class on_the_fly_angles {
       } else {
         for (std::size_t i = 0; i < half_; ++i) {
           const auto [c, s] = detail::exact_cos_sin(m, turns_[i]);
-          scratch[i] = static_cast<C>(c);
-          scratch[half_ + i] = static_cast<C>(s);
+          scratch[i] = static_cast<C>(attention_factor_ * c);  // A = 1: exactly c
+          scratch[half_ + i] = static_cast<C>(attention_factor_ * s);
         }
       }
       cos = scratch;
@@ -108,17 +121,26 @@ class on_the_fly_angles {
     const double* levels_;
     const detail::frequency_turns* turns_;
     std::size_t half_;
+    double attention_factor_;
   };
   reader make_reader() const noexcept {
-    return reader(levels_.data(), turns_.data(), theta_.size());
+    return reader(levels_.data(), turns_.data(), theta_.size(), attention_factor_);
   }
 
  private:
   struct checked_tag {};
-  on_the_fly_angles(std::vector<double> theta, checked_tag)
+  on_the_fly_angles(std::vector<double> theta, checked_tag, double attention_factor = 1.0)
       : theta_(std::move(theta)),
         turns_(turns_of(theta_)),
-        levels_(detail::make_angle_levels(turns_)) {}
+        levels_(detail::make_angle_levels(turns_)),
+        attention_factor_(attention_factor) {
+    // Every combined row multiplies exactly one fine row: A in the fine rows is A in all.
+    if (attention_factor_ != 1.0) {
+      const std::size_t fine = static_cast<std::size_t>(detail::angle_levels::fine_rows) * 2 *
+                               theta_.size();
+      for (std::size_t i = 0; i < fine; ++i) levels_[i] *= attention_factor_;
+    }
+  }
 
   static std::vector<detail::frequency_turns> turns_of(const std::vector<double>& theta) {
     std::vector<detail::frequency_turns> turns(theta.size());
@@ -131,6 +153,7 @@ class on_the_fly_angles {
   std::vector<double> theta_;
   std::vector<detail::frequency_turns> turns_;
   detail::angle_level_table levels_;
+  double attention_factor_ = 1.0;
 };
 
 }  // namespace rotary

@@ -57,6 +57,9 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
                                   : r.options().pair_distance ? r.options().pair_distance
                                                               : half;
   const C sign = d == direction::forward ? C(1) : C(-1);
+  // (A R_m)^{-1} = R_m^T / A for angles with a cos/sin factor A (already in cos and sin).
+  const double a = detail::attention_factor_of(r.angles());
+  const C undo = d == direction::inverse ? static_cast<C>(1.0 / (a * a)) : C(1);
   std::vector<C> scratch(static_cast<std::size_t>(2 * half));
   auto at = [](auto& v, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t h,
                std::ptrdiff_t e) -> decltype(auto) {
@@ -93,8 +96,10 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
         const C bb = static_cast<C>(x[static_cast<std::size_t>(ib)]);
         const C a_cos = a * cos[i], b_sin = bb * sin[i];
         const C b_cos = bb * cos[i], a_sin = a * sin[i];
-        at(out, b, s, h, ia) = static_cast<std::remove_const_t<Out>>(C(a_cos - sign * b_sin));
-        at(out, b, s, h, ib) = static_cast<std::remove_const_t<Out>>(C(b_cos + sign * a_sin));
+        at(out, b, s, h, ia) =
+            static_cast<std::remove_const_t<Out>>(C(C(a_cos - sign * b_sin) * undo));
+        at(out, b, s, h, ib) =
+            static_cast<std::remove_const_t<Out>>(C(C(b_cos + sign * a_sin) * undo));
       }
       for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
         if (rotated[static_cast<std::size_t>(e)]) continue;

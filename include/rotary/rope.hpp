@@ -38,6 +38,7 @@
 #include "detail/checks.hpp"
 #include "detail/contiguous_call.hpp"
 #include "detail/driver.hpp"
+#include "detail/scale_rotated.hpp"
 #include "element_type.hpp"
 #include "error.hpp"
 #include "execution.hpp"
@@ -209,38 +210,50 @@ class rope {
   template <class... Ops>
   void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
     if constexpr ((static_check_operand<Ops>() && ...)) {
-      using reader_type = std::decay_t<decltype(source_.make_reader())>;
-      if constexpr (detail::has_row_stride<reader_type>::value) {
-        // Contiguous operands: the checks in a few comparisons (contiguous_call.hpp);
-        // anything else, bad input included, goes on to the general path below.
-        const auto reader = source_.make_reader();
-        bool done = false;
-        with_tags(d, [&](auto pair_tag, auto transpose_tag) {
-          done = detail::rotate_contiguous<decltype(pair_tag)::value,
-                                           decltype(transpose_tag)::value, compute_type>(
-              options_.execution, reader, p, geometry_, ops...);
-        });
-        if (done) return;
+      rotate(function, d, p, ops...);
+      // R_m^{-1} with a cos/sin factor A in the angles (a scaling scheme's table): the
+      // transpose applied A R_m^T; (A R_m)^{-1} = R_m^T / A, so the rotated elements are
+      // divided by A^2 (one more rounding), after the checks and the rotation.
+      const double a = detail::attention_factor_of(source_);
+      if (d == direction::inverse && a != 1.0) {
+        (detail::scale_rotated<compute_type>(ops.out, geometry_, pairing_, 1.0 / (a * a)), ...);
       }
-      (detail::check_operand(function, ops, detail::names_for(ops)), ...);
-      check_pair(function, ops...);
-      (detail::check_footprint(function, detail::names_for(ops).in,
-                               ops.in.extent(Ops::rank - 1), geometry_.offset, footprint()),
-       ...);
-      const auto& first = std::get<0>(std::forward_as_tuple(ops...));
-      constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
-      const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
-      const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
-      const auto [lo, hi] = p.validate(function, batch, seq);
-      if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
-      const auto reader = source_.make_reader();
-      with_tags(d, [&](auto pair_tag, auto transpose_tag) {
-        detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
-                                compute_type>(
-            options_.execution, reader, p, batch, seq, geometry_,
-            detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
-      });
     }
+  }
+
+  template <class... Ops>
+  void rotate(const char* function, direction d, const positions& p, const Ops&... ops) const {
+    using reader_type = std::decay_t<decltype(source_.make_reader())>;
+    if constexpr (detail::has_row_stride<reader_type>::value) {
+      // Contiguous operands: the checks in a few comparisons (contiguous_call.hpp);
+      // anything else, bad input included, goes on to the general path below.
+      const auto reader = source_.make_reader();
+      bool done = false;
+      with_tags(d, [&](auto pair_tag, auto transpose_tag) {
+        done = detail::rotate_contiguous<decltype(pair_tag)::value,
+                                         decltype(transpose_tag)::value, compute_type>(
+            options_.execution, reader, p, geometry_, ops...);
+      });
+      if (done) return;
+    }
+    (detail::check_operand(function, ops, detail::names_for(ops)), ...);
+    check_pair(function, ops...);
+    (detail::check_footprint(function, detail::names_for(ops).in, ops.in.extent(Ops::rank - 1),
+                             geometry_.offset, footprint()),
+     ...);
+    const auto& first = std::get<0>(std::forward_as_tuple(ops...));
+    constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
+    const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
+    const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
+    const auto [lo, hi] = p.validate(function, batch, seq);
+    if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
+    const auto reader = source_.make_reader();
+    with_tags(d, [&](auto pair_tag, auto transpose_tag) {
+      detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
+                              compute_type>(
+          options_.execution, reader, p, batch, seq, geometry_,
+          detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
+    });
   }
 
   /// f(pairing tag, transpose tag) for the rope's pairing and direction d: the token loop

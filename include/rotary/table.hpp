@@ -14,6 +14,7 @@
 #include "angles.hpp"
 #include "error.hpp"
 #include "frequencies.hpp"
+#include "scaling/result.hpp"
 
 namespace rotary {
 
@@ -113,8 +114,20 @@ class cos_sin_table {
 
   /// Table of `rows` positions with caller-supplied frequencies theta_i (one per pair).
   cos_sin_table(std::vector<double> frequencies, std::ptrdiff_t rows)
-      : theta_(std::move(frequencies)) {
+      : cos_sin_table(std::move(frequencies), rows, 1.0) {}
+
+  /// Table of a scaling scheme (scaling.hpp): its frequencies, and its cos/sin factor A in
+  /// every row (A cos(m theta_i), A sin(m theta_i), rounded once), so that forward gives
+  /// A R_m x and transpose A R_m^T x, as HF's cos and sin caches do; a rope's inverse
+  /// divides by A (rope.hpp). The softmax-scale multiplier is the attention's to apply.
+  cos_sin_table(const scaled_frequencies& f, std::ptrdiff_t rows)
+      : cos_sin_table(f.inv_freq, rows, f.attention_factor) {}
+
+  /// Frequencies and a cos/sin factor (finite, > 0) given separately.
+  cos_sin_table(std::vector<double> frequencies, std::ptrdiff_t rows, double attention_factor)
+      : theta_(std::move(frequencies)), attention_factor_(attention_factor) {
     detail::check_frequencies("cos_sin_table", theta_);
+    detail::check_positive_finite("cos_sin_table", "attention_factor", attention_factor);
     grow(rows);
   }
 
@@ -135,8 +148,8 @@ class cos_sin_table {
       for (std::size_t i = 0; i < half; ++i) {
         // = detail::cos_sin_of_angle(m, theta_[i])
         const auto [c, s] = detail::exact_cos_sin(m, turns[i]);
-        row[i] = static_cast<C>(c);
-        row[half + i] = static_cast<C>(s);
+        row[i] = static_cast<C>(attention_factor_ * c);  // A = 1: exactly c
+        row[half + i] = static_cast<C>(attention_factor_ * s);
       }
     }
     rows_ = rows;
@@ -147,6 +160,8 @@ class cos_sin_table {
     return static_cast<std::ptrdiff_t>(2 * theta_.size());
   }
   const std::vector<double>& frequencies() const noexcept { return theta_; }
+  /// The cos/sin factor A in every row (1 unless the table was built with one).
+  double attention_factor() const noexcept { return attention_factor_; }
   const C* data() const noexcept { return data_.data(); }
 
   /// A view of the current rows. grow() invalidates it; a rope object that holds the table
@@ -167,6 +182,7 @@ class cos_sin_table {
 
  private:
   std::vector<double> theta_;
+  double attention_factor_ = 1.0;
   std::vector<C> data_;
   std::ptrdiff_t rows_ = 0;
 };

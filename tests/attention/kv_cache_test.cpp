@@ -96,6 +96,30 @@ TYPED_TEST(KvCacheTest, ContextShiftEqualsRecomputing) {
   EXPECT_EQ(cache.next_position(), n - drop);
 }
 
+// Keys rotated with a scaling scheme's table (cos/sin factor A in the rows) carry A once;
+// the shift must keep it once, not multiply by A again.
+TYPED_TEST(KvCacheTest, ContextShiftKeepsTheCosSinFactorOnce) {
+  using T = TypeParam;
+  const std::ptrdiff_t n = 40, drop = 13;
+  rotary::scaled_frequencies f = rotary::scaling::default_rope(kDim);
+  f.attention_factor = 1.3;
+  const rotary::cos_sin_table<T> table(f, n);
+  auto k = random_vector<T>(n * kKvHeads * kDim, 23);
+  auto v = random_vector<T>(n * kKvHeads * kDim, 24);
+  kv_cache<T> cache(kKvHeads, kDim, n);
+  auto kr = k;
+  const rotary::rope r(table, pairing::half_split);
+  r.forward(tensor_view<T, 3>(kr.data(), {n, kKvHeads, kDim}), positions::from_offset(0));
+  cache.append(tensor_view<const T, 3>(kr.data(), {n, kKvHeads, kDim}),
+               tensor_view<const T, 3>(v.data(), {n, kKvHeads, kDim}));
+  cache.template context_shift<pairing::half_split>(drop, table);
+  std::vector<T> fresh(k.begin() + drop * kKvHeads * kDim, k.end());
+  r.forward(tensor_view<T, 3>(fresh.data(), {n - drop, kKvHeads, kDim}), positions::from_offset(0));
+  const auto keys = cache.keys();
+  std::vector<T> cached(keys.data(), keys.data() + keys.size());
+  EXPECT_LT(max_abs_diff(cached, fresh), 8 * tolerance<T>());  // A^2 would be off by 30%
+}
+
 TEST(KvCacheTest, DropOldestKeepsPositions) {
   kv_cache<double> cache(1, 2, 4);
   std::vector<double> kv = {1, 2, 3, 4, 5, 6};

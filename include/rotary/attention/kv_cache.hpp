@@ -97,7 +97,8 @@ class kv_cache {
 
   /// Moves every cached key from position m to m - delta in place: k <- R_delta^T k
   /// = R_{m-delta} R_m^{-1} k (the transpose at position delta). angles and P must be
-  /// those the keys were rotated with. Throws if delta is not in [0, first_position()].
+  /// those the keys were rotated with (a cos/sin factor in them is kept once, not applied
+  /// again). Throws if delta is not in [0, first_position()].
   template <pairing P, class Angles>
   void shift_positions(std::int64_t delta, const Angles& angles,
                        std::ptrdiff_t rotary_offset = 0) {
@@ -108,7 +109,16 @@ class kv_cache {
       const tensor_view<T, 3> all(keys_.data(), {1, size_ * heads_, dim_});
       rope_options options;
       options.rotary_offset = rotary_offset;
-      make_rope(angles, P, options).transpose(key(all), positions::from_offset(delta));
+      const auto rope = make_rope(angles, P, options);
+      rope.transpose(key(all), positions::from_offset(delta));
+      // Angles with a cos/sin factor A (a scaling scheme's table) gave A R_delta^T k: the
+      // keys already carry A once, so divide it out (one more rounding).
+      const double a = detail::attention_factor_of(rope.angles());
+      if (a != 1.0) {
+        const std::ptrdiff_t pairs = rope.rotary_dim() / 2;
+        detail::scale_rotated<compute_type_t<T>>(
+            all, detail::slice_geometry{rotary_offset, pairs, pairs}, P, 1.0 / a);
+      }
     }
     first_ -= delta;
   }

@@ -31,6 +31,8 @@
 namespace rotary {
 namespace detail {
 
+ROTARY_ISA_NAMESPACE_BEGIN
+
 /// True when v's strides are the row-major strides of its extents, every extent >= 1,
 /// head_dim even, and its element count fits (count = the elements, bytes = its span).
 template <class T, std::size_t Rank>
@@ -47,8 +49,6 @@ inline bool contiguous_view(const tensor_view<T, Rank>& v, std::ptrdiff_t& count
   count = expected;
   return head_dim % 2 == 0 && v.data() != nullptr;
 }
-
-ROTARY_ISA_NAMESPACE_BEGIN
 
 /// What the contiguous path knows of one operand after its checks passed.
 struct contiguous_operand {

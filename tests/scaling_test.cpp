@@ -20,21 +20,13 @@
 #include <rotary/scaling.hpp>
 
 #include "oracles/rotation_matrix.hpp"
+#include "data/scaling_reference.hpp"
 #include "test_util.hpp"
 
 namespace {
 
 namespace scaling = rotary::scaling;
 
-struct ScalingReference {
-  const char* name;
-  const double* inv_freq;
-  std::size_t pairs;
-  double attention_factor;
-  double softmax_scale_factor;
-};
-
-#include "data/scaling_reference.inc"
 
 std::vector<double> ramp_list(double first, double step, std::size_t n) {
   std::vector<double> v(n);

@@ -10,17 +10,10 @@
 
 #include <rotary/hf_config.hpp>
 
+#include "data/scaling_reference.hpp"
+
 namespace {
 
-struct ScalingReference {
-  const char* name;
-  const double* inv_freq;
-  std::size_t pairs;
-  double attention_factor;
-  double softmax_scale_factor;
-};
-
-#include "data/scaling_reference.inc"
 
 const ScalingReference& reference(const std::string& name) {
   for (const ScalingReference& r : kScalingReferences) {

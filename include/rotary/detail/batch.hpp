@@ -18,6 +18,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "multiply_add.hpp"
@@ -65,23 +67,31 @@ struct batch {
 
 };
 
+/// A loaded vector kept in one register. GCC and clang otherwise fold the load into each
+/// instruction that uses the value (a x cos and a x sin: two uses per element), which
+/// issues the load twice per vector; measured on Zen 5 (AVX-512), that took a third of the
+/// in-place rate from L2: 0.56 of x *= c at 8 x 32 x 128 floats, 0.87 with the value held.
+/// For the x86 SIMD batches (their register is the member v) an empty asm statement that
+/// the compiler must assume changes it; the portable batch (lanes) and NEON as they are.
+template <class B, class = void>
+struct has_vector_register : std::false_type {};
+template <class B>
+struct has_vector_register<B, decltype((void)std::declval<B&>().v)> : std::true_type {};
+
+template <class B>
+inline B keep_in_register(B b) noexcept {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+  if constexpr (has_vector_register<B>::value) asm("" : "+v"(b.v));
+#endif
+  return b;
+}
+
 ROTARY_ISA_NAMESPACE_END
 }  // namespace detail
 
 ROTARY_ISA_NAMESPACE_BEGIN
 /// The instruction set this translation unit's kernels use: "avx512", "avx2", "neon" or
 /// "scalar" (chosen at compile time, config.hpp).
-/// A loaded vector kept in one register. GCC and clang otherwise fold the load into each
-/// instruction that uses the value (a x cos and a x sin: two uses per element), which
-/// issues the load twice per vector; measured on Zen 5 (AVX-512), that took a third of the
-/// in-place rate from L2: 0.56 of x *= c at 8 x 32 x 128 floats, 0.87 with the value held.
-/// The SIMD batches overload this with an empty asm statement that the compiler must assume
-/// changes the register; the portable batch needs nothing.
-template <class B>
-inline B keep_in_register(B b) noexcept {
-  return b;
-}
-
 inline const char* simd_instruction_set() noexcept { return ROTARY_STRINGIFY(ROTARY_ISA); }
 ROTARY_ISA_NAMESPACE_END
 }  // namespace rotary

@@ -87,20 +87,6 @@ struct batch<double> {
   friend batch swap_pairs(batch x) noexcept { return {_mm256_permute_pd(x.v, 0x5)}; }
 };
 
-/// Held in a register (batch.hpp: keep_in_register): no load folded into two uses.
-inline batch<float> keep_in_register(batch<float> b) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  asm("" : "+v"(b.v));
-#endif
-  return b;
-}
-inline batch<double> keep_in_register(batch<double> b) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  asm("" : "+v"(b.v));
-#endif
-  return b;
-}
-
 ROTARY_ISA_NAMESPACE_END
 }  // namespace detail
 }  // namespace rotary

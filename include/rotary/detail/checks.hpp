@@ -143,14 +143,19 @@ std::pair<std::uintptr_t, std::uintptr_t> byte_span(const tensor_view<T, Rank>& 
           base + static_cast<std::uintptr_t>(hi) * size};
 }
 
+/// True when the byte ranges [a.first, a.second) and [b.first, b.second) meet.
+inline bool spans_meet(const std::pair<std::uintptr_t, std::uintptr_t>& a,
+                       const std::pair<std::uintptr_t, std::uintptr_t>& b) noexcept {
+  return a.first < b.second && b.first < a.second;
+}
+
 /// True when a row of a shares an element with a row of b (empty views share none).
 /// \pre both views passed check_view.
 template <class A, class B, std::size_t Rank>
 bool views_share_element(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) {
   if (is_empty(a) || is_empty(b)) return false;
   // Separate buffers, the common case, in a few instructions.
-  const auto sa = byte_span(a), sb = byte_span(b);
-  if (sa.second <= sb.first || sb.second <= sa.first) return false;
+  if (!spans_meet(byte_span(a), byte_span(b))) return false;
   return rows_overlap(rows_of(a), rows_of(b));
 }
 
@@ -189,6 +194,19 @@ void check_operand(const char* function, const operand<In, Out, Rank>& op, opera
                n.out, " must be the same view (in place) or share no element, but they overlap");
 }
 
+/// For a query and key pair in either order ((key(k), query(q)) is read like (query, key)):
+/// true, with h = num_heads and h_kv = num_kv_heads; false for any other pair of roles.
+template <class A, class B>
+bool query_key_heads(const A& a, const B& b, std::ptrdiff_t& h, std::ptrdiff_t& h_kv) noexcept {
+  constexpr std::size_t Rank = A::rank;
+  const bool query_key = a.role == role::query && b.role == role::key;
+  const bool key_query = a.role == role::key && b.role == role::query;
+  if (!query_key && !key_query) return false;
+  h = query_key ? a.in.extent(Rank - 2) : b.in.extent(Rank - 2);
+  h_kv = query_key ? b.in.extent(Rank - 2) : a.in.extent(Rank - 2);
+  return true;
+}
+
 /// Checks between two operands of one call (already checked one by one).
 template <class I1, class O1, class I2, class O2, std::size_t Rank>
 void check_operand_pair(const char* function, const operand<I1, O1, Rank>& a, operand_names na,
@@ -198,12 +216,8 @@ void check_operand_pair(const char* function, const operand<I1, O1, Rank>& a, op
                  " must have the same ", extent_name(Rank, r), ", got ", a.in.extent(r),
                  " and ", b.in.extent(r));
   }
-  // A query and key pair in either order: (key(k), query(q)) is checked like (query, key).
-  const bool query_key = a.role == role::query && b.role == role::key;
-  const bool key_query = a.role == role::key && b.role == role::query;
-  if (query_key || key_query) {
-    const std::ptrdiff_t h = query_key ? a.in.extent(Rank - 2) : b.in.extent(Rank - 2);
-    const std::ptrdiff_t h_kv = query_key ? b.in.extent(Rank - 2) : a.in.extent(Rank - 2);
+  std::ptrdiff_t h = 0, h_kv = 0;
+  if (query_key_heads(a, b, h, h_kv)) {
     ROTARY_CHECK((h == 0 && h_kv == 0) || (h_kv > 0 && h % h_kv == 0), function,
                  ": num_kv_heads must divide num_heads (GQA/MQA), got num_heads = ", h,
                  " and num_kv_heads = ", h_kv);

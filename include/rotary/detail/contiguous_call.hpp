@@ -18,6 +18,7 @@
 #include <limits>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include "../config.hpp"
 #include "../operand.hpp"
@@ -34,9 +35,10 @@ namespace detail {
 ROTARY_ISA_NAMESPACE_BEGIN
 
 /// True when v's strides are the row-major strides of its extents, every extent >= 1,
-/// head_dim even, and its element count fits (count = the elements, bytes = its span).
+/// head_dim is even, the data is not null, and its byte count fits std::ptrdiff_t (so that
+/// byte_span is its exact range).
 template <class T, std::size_t Rank>
-inline bool contiguous_view(const tensor_view<T, Rank>& v, std::ptrdiff_t& count) noexcept {
+inline bool contiguous_view(const tensor_view<T, Rank>& v) noexcept {
   std::ptrdiff_t expected = 1;
   for (std::size_t r = Rank; r-- > 0;) {
     const std::ptrdiff_t e = v.extent(r);
@@ -45,15 +47,12 @@ inline bool contiguous_view(const tensor_view<T, Rank>& v, std::ptrdiff_t& count
   }
   std::ptrdiff_t bytes = 0;
   if (!checked_mul(expected, static_cast<std::ptrdiff_t>(sizeof(T)), bytes)) return false;
-  const std::ptrdiff_t head_dim = v.extent(Rank - 1);
-  count = expected;
-  return head_dim % 2 == 0 && v.data() != nullptr;
+  return v.extent(Rank - 1) % 2 == 0 && v.data() != nullptr;
 }
 
-/// What the contiguous path knows of one operand after its checks passed.
+/// The byte ranges of an operand whose checks passed.
 struct contiguous_operand {
-  std::uintptr_t in_lo, in_hi, out_lo, out_hi;  ///< byte ranges
-  bool in_place;
+  std::pair<std::uintptr_t, std::uintptr_t> in, out;
 };
 
 /// The checks of one operand (see above); false when the call is not of the path's form.
@@ -62,29 +61,18 @@ inline bool contiguous_operand_of(const operand<I, O, Rank>& op, const slice_geo
                                   contiguous_operand& c) noexcept {
   using In = std::remove_const_t<storage_type_t<I>>;
   using Out = storage_type_t<O>;
-  std::ptrdiff_t n_in = 0, n_out = 0;
-  if (!contiguous_view(op.in, n_in) || !contiguous_view(op.out, n_out)) return false;
+  if (!contiguous_view(op.in) || !contiguous_view(op.out)) return false;
   for (std::size_t r = 0; r < Rank; ++r) {
     if (op.in.extent(r) != op.out.extent(r)) return false;
   }
-  c.in_lo = reinterpret_cast<std::uintptr_t>(op.in.data());
-  c.out_lo = reinterpret_cast<std::uintptr_t>(op.out.data());
-  c.in_hi = c.in_lo + static_cast<std::uintptr_t>(n_in) * sizeof(In);
-  c.out_hi = c.out_lo + static_cast<std::uintptr_t>(n_out) * sizeof(Out);
-  c.in_place = c.in_lo == c.out_lo;
-  if (c.in_place && sizeof(In) != sizeof(Out)) return false;
-  if (!c.in_place && c.in_lo < c.out_hi && c.out_lo < c.in_hi) return false;  // overlap
+  c.in = byte_span(op.in);
+  c.out = byte_span(op.out);
+  const bool in_place = c.in.first == c.out.first;
+  if (in_place && sizeof(In) != sizeof(Out)) return false;
+  if (!in_place && spans_meet(c.in, c.out)) return false;  // overlap: the general path says so
   const std::ptrdiff_t head_dim = op.in.extent(Rank - 1);
-  const std::ptrdiff_t end = g.end(P);
-  if (end > head_dim) return false;
-  const bool whole_head =
-      g.offset == 0 && end == head_dim && (P == pairing::interleaved || g.distance == g.pairs);
-  return c.in_place || whole_head;  // pass-through copies: the general path
-}
-
-inline bool ranges_meet(std::uintptr_t a_lo, std::uintptr_t a_hi, std::uintptr_t b_lo,
-                        std::uintptr_t b_hi) noexcept {
-  return a_lo < b_hi && b_lo < a_hi;
+  if (g.end(P) > head_dim) return false;
+  return in_place || g.covers(P, head_dim);  // pass-through copies: the general path
 }
 
 /// The checks between the two operands of a q + k call (checks.hpp: check_operand_pair).
@@ -95,16 +83,9 @@ inline bool contiguous_pair(const A& a, const contiguous_operand& ca, const B& b
   for (std::size_t r = 0; r + 2 < Rank; ++r) {
     if (a.in.extent(r) != b.in.extent(r)) return false;
   }
-  const bool query_key = a.role == role::query && b.role == role::key;
-  const bool key_query = a.role == role::key && b.role == role::query;
-  if (query_key || key_query) {
-    const std::ptrdiff_t h = query_key ? a.in.extent(Rank - 2) : b.in.extent(Rank - 2);
-    const std::ptrdiff_t h_kv = query_key ? b.in.extent(Rank - 2) : a.in.extent(Rank - 2);
-    if (h % h_kv != 0) return false;
-  }
-  return !ranges_meet(ca.out_lo, ca.out_hi, cb.out_lo, cb.out_hi) &&
-         !ranges_meet(ca.out_lo, ca.out_hi, cb.in_lo, cb.in_hi) &&
-         !ranges_meet(cb.out_lo, cb.out_hi, ca.in_lo, ca.in_hi);
+  std::ptrdiff_t h = 0, h_kv = 0;  // both >= 1 here (contiguous_view)
+  if (query_key_heads(a, b, h, h_kv) && h % h_kv != 0) return false;
+  return !spans_meet(ca.out, cb.out) && !spans_meet(ca.out, cb.in) && !spans_meet(cb.out, ca.in);
 }
 
 template <class A>

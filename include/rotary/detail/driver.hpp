@@ -35,6 +35,10 @@ struct slice_geometry {
   std::ptrdiff_t end(pairing p) const noexcept {
     return offset + (p == pairing::interleaved ? 2 * pairs : distance + pairs);
   }
+  /// True when the rotated elements are the whole head (nothing passes through).
+  bool covers(pairing p, std::ptrdiff_t head_dim) const noexcept {
+    return offset == 0 && end(p) == head_dim && (p == pairing::interleaved || distance == pairs);
+  }
 };
 
 /// An operand as the token loop sees it: storage pointers and element strides of a
@@ -58,8 +62,6 @@ auto rows_for_loop(const operand<I, O, Rank>& op, const slice_geometry& g) noexc
   constexpr std::size_t b = Rank == 4 ? 1 : 0;  // index of the token dimension
   const bool same = static_cast<const void*>(op.in.data()) == static_cast<const void*>(op.out.data());
   const std::ptrdiff_t head_dim = op.in.extent(b + 2);
-  const bool whole_head = g.offset == 0 && g.end(P) == head_dim &&
-                          (P == pairing::interleaved || g.distance == g.pairs);
   return operand_rows<In, Out>{reinterpret_cast<const In*>(op.in.data()),
                                reinterpret_cast<Out*>(op.out.data()),
                                Rank == 4 ? op.in.stride(0) : 0,
@@ -71,7 +73,7 @@ auto rows_for_loop(const operand<I, O, Rank>& op, const slice_geometry& g) noexc
                                op.in.extent(b + 1),
                                head_dim,
                                same,
-                               !same && !whole_head};
+                               !same && !g.covers(P, head_dim)};
 }
 
 ROTARY_ISA_NAMESPACE_BEGIN

@@ -10,7 +10,9 @@
 // are evaluated at (default 0: their short / unscaled form).
 // --json: one JSON object: "rope_type", "rotary_dim", "attention_factor" (the cos/sin factor),
 // "softmax_scale_factor", "inv_freq" (17 significant digits) of the full-attention layers'
-// RoPE, and "layer_types" with the same keys for every layer type, "layers" per layer.
+// RoPE, and "layer_types" with the same keys for every layer type, "layers" per layer;
+// "query_scale" (per layer type) and "no_rope_query_scale": null, or the scale's "formula",
+// "beta" and "length" (query_scale.hpp).
 // A bad config prints one message naming the key and value, and exits with status 1.
 #include <rotary/hf_config.hpp>
 
@@ -23,6 +25,21 @@
 
 namespace {
 
+/// The query scale's formula with its numbers, or an empty string for none.
+std::string formula(const rotary::query_scale& s) {
+  if (!s.active()) return "";
+  char text[160];
+  const bool llama4 = s.type() == rotary::query_scale::kind::llama4_temperature;
+  std::snprintf(text, sizeof text, "1 + %.17g ln(1 + floor(%s / %.17g))", s.beta(),
+                llama4 ? "(m + 1)" : "m", s.length());
+  return text;
+}
+
+nlohmann::json describe(const rotary::query_scale& s) {
+  if (!s.active()) return nullptr;
+  return {{"formula", formula(s)}, {"beta", s.beta()}, {"length", s.length()}};
+}
+
 nlohmann::json describe(const rotary::hf::rope_parameters& p, std::int64_t seq_len) {
   const rotary::scaled_frequencies f = p.frequencies(seq_len);
   nlohmann::json j;
@@ -34,6 +51,7 @@ nlohmann::json describe(const rotary::hf::rope_parameters& p, std::int64_t seq_l
   j["attention_factor"] = f.attention_factor;
   j["softmax_scale_factor"] = f.softmax_scale_factor;
   j["inv_freq"] = f.inv_freq;
+  j["query_scale"] = describe(p.query_scale());
   return j;
 }
 
@@ -49,6 +67,9 @@ void print_table(const std::string& name, const rotary::hf::rope_parameters& p,
   std::printf(", theta %.17g\n", p.rope_theta);
   std::printf("  cos/sin factor %.17g, softmax-scale multiplier %.17g\n", f.attention_factor,
               f.softmax_scale_factor);
+  if (p.query_scale().active()) {
+    std::printf("  queries scaled by s(m) = %s\n", formula(p.query_scale()).c_str());
+  }
   std::printf("  %5s  %24s  %16s  %10s\n", "pair", "inv_freq", "wavelength", "x unscaled");
   const double two_pi = 6.283185307179586;
   for (std::size_t i = 0; i < f.inv_freq.size(); ++i) {
@@ -94,6 +115,7 @@ int main(int argc, char** argv) {
       nlohmann::json out = describe(m.main(), seq_len);
       for (const auto& [name, p] : m.layer_types) out["layer_types"][name] = describe(p, seq_len);
       out["layers"] = m.layers;
+      out["no_rope_query_scale"] = describe(m.no_rope_query_scale);
       std::cout << out.dump() << "\n";
       return 0;
     }
@@ -101,6 +123,10 @@ int main(int argc, char** argv) {
     if (!m.layers.empty()) std::printf(", %zu layers", m.layers.size());
     std::printf("\n");
     for (const auto& [name, p] : m.layer_types) print_table(name, p, seq_len);
+    if (m.no_rope_query_scale.active()) {
+      std::printf("layers without RoPE: queries scaled by s(m) = %s\n",
+                  formula(m.no_rope_query_scale).c_str());
+    }
     bool uniform = m.layer_types.size() == 1;
     for (const std::string& l : m.layers) uniform = uniform && !l.empty();
     if (!m.layers.empty() && !uniform) {  // one type on every layer: nothing to list

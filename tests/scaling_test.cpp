@@ -428,9 +428,9 @@ TEST(Scaling, BadParametersNameTheBuilderAndTheValue) {
   }, "scaling::yarn: beta_fast must be finite and >= 0");
   expect_error([] {
     auto p = llama31();
-    p.low_freq_factor = 4.0;
+    p.low_freq_factor = 5.0;
     scaling::llama3(p);
-  }, "scaling::llama3: low_freq_factor must be < high_freq_factor, got 4 >= 4");
+  }, "scaling::llama3: low_freq_factor must be <= high_freq_factor, got 5 > 4");
   expect_error([] {
     auto p = llama31();
     p.original_max_position_embeddings = 0;

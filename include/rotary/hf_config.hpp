@@ -20,10 +20,18 @@
 ///     default, linear, dynamic (with "alpha": Hunyuan's NTK alpha, not dynamic NTK), yarn,
 ///     llama3, longrope ("su" is longrope), proportional, mrope (the text RoPE is default;
 ///     "mrope_section" is kept for the multi-axis maps);
+///   - GPT-NeoX's names "rotary_emb_base" (rope_theta) and "rotary_pct"
+///     (partial_rotary_factor);
 ///   - per layer: "layer_types", or Gemma 3's "sliding_window_pattern" with
-///     "rope_local_base_freq" (sliding layers unscaled at that theta), Llama 4's
-///     "no_rope_layers" (1 means the layer USES RoPE), num_hidden_layers;
-///   - Gemma 4's "global_head_dim" for full-attention layers.
+///     "rope_local_base_freq" (sliding layers unscaled at that theta), Llama 4's and
+///     SmolLM3's "no_rope_layers" (1 means the layer USES RoPE; absent or empty for
+///     model_type llama4 / llama4_text / smollm3 or with "no_rope_layer_interval", derived
+///     as HF does: every interval-th layer (default 4) without RoPE), num_hidden_layers;
+///   - Gemma 4's "global_head_dim" for full-attention layers;
+///   - query scales (query_scale.hpp): "llama_4_scaling_beta" in the RoPE dict (Ministral 3:
+///     every layer with that RoPE), Llama 4's "attn_temperature_tuning" (true or a non-zero
+///     number; HF's default for model_type llama4 / llama4_text is true), "attn_scale"
+///     (default 0.1) and "floor_scale" (default 8192), on its layers without RoPE.
 /// Every error throws rotary::invalid_argument naming the key and the value:
 ///   "hf config: rope_scaling.rope_type: unknown rope type \"foo\"".
 
@@ -40,6 +48,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error.hpp"
+#include "query_scale.hpp"
 #include "scaling.hpp"
 
 namespace rotary {
@@ -63,6 +72,8 @@ struct rope_parameters {
   double low_freq_factor = 0.0, high_freq_factor = 0.0;
   std::vector<double> short_factor, long_factor;
   std::vector<std::int64_t> mrope_section;
+  /// Ministral 3: the query scale 1 + beta ln(1 + floor(m / original_max)).
+  std::optional<double> llama_4_scaling_beta;
   /// Where the parameters were read ("rope_scaling", "rope_parameters.full_attention", ...),
   /// for messages.
   std::string key = "rope_scaling";
@@ -70,6 +81,8 @@ struct rope_parameters {
   /// The scheme's frequencies and factors for a sequence of seq_len tokens (dynamic NTK and
   /// LongRoPE depend on it; the others ignore it).
   scaled_frequencies frequencies(std::int64_t seq_len = 0) const;
+  /// The query scale of the layers with this RoPE (none unless llama_4_scaling_beta).
+  rotary::query_scale query_scale() const;
 };
 
 /// A model's RoPE: its configurations by layer type and each layer's type.
@@ -80,8 +93,16 @@ struct model_rope {
   /// no_rope_layers). Empty when the config gives no layer count.
   std::vector<std::string> layers;
 
+  /// Llama 4's attention temperature, on the layers without RoPE (none if not configured).
+  rotary::query_scale no_rope_query_scale;
+
   /// The RoPE of layer i (throws for a layer without RoPE or past the last layer).
   const rope_parameters& for_layer(std::size_t i) const;
+  /// True when layer i rotates (false for a no-RoPE layer; throws past the last layer).
+  bool uses_rope(std::size_t i) const;
+  /// The query scale of layer i: its RoPE's (Ministral 3), or on a layer without RoPE the
+  /// model's no_rope_query_scale (Llama 4). Throws past the last layer.
+  rotary::query_scale query_scale_for_layer(std::size_t i) const;
   /// The configuration that full-attention layers use (the only one, or "full_attention").
   const rope_parameters& main() const;
 };
@@ -165,15 +186,20 @@ inline rope_parameters parse_rope_dict(const config_reader& c, const json& d,
   if (!ok) config_error(where + ".rope_type", "unknown rope type \"" + type + "\"");
   p.rope_type = type;
 
+  // GPT-NeoX (and Pythia, StableLM 1) name them rotary_emb_base and rotary_pct.
   if (const auto t = optional_number(d, "rope_theta", where)) {
     p.rope_theta = *t;
   } else if (const json* t2 = c.find("rope_theta")) {
     p.rope_theta = number_at(*t2, "rope_theta");
+  } else if (const json* t3 = c.find("rotary_emb_base")) {
+    p.rope_theta = number_at(*t3, "rotary_emb_base");
   }
   if (const auto f = optional_number(d, "partial_rotary_factor", where)) {
     p.partial_rotary_factor = *f;
   } else if (const json* f2 = c.find("partial_rotary_factor")) {
     p.partial_rotary_factor = number_at(*f2, "partial_rotary_factor");
+  } else if (const json* f3 = c.find("rotary_pct")) {
+    p.partial_rotary_factor = number_at(*f3, "rotary_pct");
   }
   if (!(p.partial_rotary_factor > 0.0 && p.partial_rotary_factor <= 1.0)) {
     config_error(where + ".partial_rotary_factor",
@@ -213,6 +239,8 @@ inline rope_parameters parse_rope_dict(const config_reader& c, const json& d,
   for (double v : number_list(d, "mrope_section", where)) {
     p.mrope_section.push_back(static_cast<std::int64_t>(v));
   }
+  p.llama_4_scaling_beta = optional_number(d, "llama_4_scaling_beta", where);
+  if (p.llama_4_scaling_beta) (void)p.query_scale();  // its checks, now
   if (type == "proportional") {
     p.rotary_dim = 2 * static_cast<std::ptrdiff_t>(
                            std::floor(p.partial_rotary_factor * static_cast<double>(head_dim) / 2.0));
@@ -312,6 +340,31 @@ inline scaled_frequencies rope_parameters::frequencies(std::int64_t seq_len) con
   }
 }
 
+inline query_scale rope_parameters::query_scale() const {
+  if (!llama_4_scaling_beta) return rotary::query_scale{};
+  const std::string k = key + ".llama_4_scaling_beta";
+  if (!original_max_position_embeddings) {
+    detail::config_error(k, "needs " + key + ".original_max_position_embeddings, which is missing");
+  }
+  try {
+    return rotary::query_scale::log_floor(*llama_4_scaling_beta,
+                                          static_cast<double>(*original_max_position_embeddings));
+  } catch (const rotary::invalid_argument& e) {
+    detail::config_error(k, e.what());
+  }
+}
+
+inline bool model_rope::uses_rope(std::size_t i) const {
+  if (layers.empty()) return true;
+  ROTARY_CHECK(i < layers.size(), "hf config: layer ", i, " is past the last layer (",
+               layers.size(), " layers)");
+  return !layers[i].empty();
+}
+
+inline rotary::query_scale model_rope::query_scale_for_layer(std::size_t i) const {
+  return uses_rope(i) ? for_layer(i).query_scale() : no_rope_query_scale;
+}
+
 inline const rope_parameters& model_rope::for_layer(std::size_t i) const {
   if (layers.empty()) return main();
   ROTARY_CHECK(i < layers.size(), "hf config: layer ", i, " is past the last layer (",
@@ -394,8 +447,30 @@ inline model_rope read_config(const nlohmann::json& root) {
   } else if (count > 0 && m.layer_types.size() == 1) {
     m.layers.assign(static_cast<std::size_t>(count), m.layer_types.begin()->first);
   }
-  // Llama 4: no_rope_layers[i] == 1 means layer i uses RoPE.
-  if (const json* no_rope = c.find("no_rope_layers"); no_rope && no_rope->is_array() && !no_rope->empty()) {
+  // Llama 4, SmolLM3: no_rope_layers[i] == 1 means layer i uses RoPE. Absent or empty, HF's
+  // config classes of those models derive it: [int((i + 1) % interval != 0) for i < layers],
+  // no_rope_layer_interval 4 by default.
+  json derived;
+  const json* no_rope = c.find("no_rope_layers");
+  if (!no_rope || (no_rope->is_array() && no_rope->empty())) {
+    const json* type = c.find("model_type");
+    const bool derives = c.find("no_rope_layer_interval") ||
+                         (type && type->is_string() &&
+                          (*type == "llama4_text" || *type == "llama4" || *type == "smollm3"));
+    if (derives && count > 0) {
+      std::int64_t interval = 4;
+      if (const json* n = c.find("no_rope_layer_interval")) {
+        interval = detail::integer_at(*n, "no_rope_layer_interval");
+        if (interval <= 0) {
+          detail::config_error("no_rope_layer_interval", "must be > 0, got " + std::to_string(interval));
+        }
+      }
+      derived = json::array();
+      for (std::int64_t i = 0; i < count; ++i) derived.push_back((i + 1) % interval != 0 ? 1 : 0);
+      no_rope = &derived;
+    }
+  }
+  if (no_rope && no_rope->is_array() && !no_rope->empty()) {
     if (m.layers.empty()) m.layers.assign(no_rope->size(), m.layer_types.begin()->first);
     if (no_rope->size() != m.layers.size()) {
       detail::config_error("no_rope_layers", "has " + std::to_string(no_rope->size()) +
@@ -405,6 +480,27 @@ inline model_rope read_config(const nlohmann::json& root) {
       if (detail::integer_at((*no_rope)[i], "no_rope_layers[" + std::to_string(i) + "]") == 0) {
         m.layers[i].clear();
       }
+    }
+  }
+  // Llama 4: the attention temperature on the layers without RoPE.
+  bool tuning = false;
+  if (const json* t = c.find("attn_temperature_tuning")) {
+    if (t->is_boolean()) {
+      tuning = t->get<bool>();
+    } else {
+      tuning = detail::number_at(*t, "attn_temperature_tuning") != 0.0;
+    }
+  } else if (const json* type = c.find("model_type")) {
+    tuning = type->is_string() && (*type == "llama4_text" || *type == "llama4");
+  }
+  if (tuning) {
+    double attn_scale = 0.1, floor_scale = 8192.0;
+    if (const json* a = c.find("attn_scale")) attn_scale = detail::number_at(*a, "attn_scale");
+    if (const json* f = c.find("floor_scale")) floor_scale = detail::number_at(*f, "floor_scale");
+    try {
+      m.no_rope_query_scale = rotary::query_scale::llama4_temperature(attn_scale, floor_scale);
+    } catch (const rotary::invalid_argument& e) {
+      detail::config_error("attn_temperature_tuning", e.what());
     }
   }
   return m;

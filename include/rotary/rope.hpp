@@ -45,6 +45,7 @@
 #include "operand.hpp"
 #include "pairing.hpp"
 #include "positions.hpp"
+#include "query_scale.hpp"
 #include "table.hpp"
 #include "view.hpp"
 
@@ -62,6 +63,10 @@ struct rope_options {
   std::ptrdiff_t pair_distance = 0;
   /// Threads (execution.hpp).
   rotary::execution execution{};
+  /// A position-dependent factor on the queries, fused into their pass (query_scale.hpp:
+  /// Ministral 3's llama_4_scaling_beta). When active, every operand of a call must name
+  /// its role (rotary::query(...) or rotary::key(...)); only queries are scaled.
+  rotary::query_scale query_scale{};
 };
 
 namespace detail {
@@ -210,6 +215,11 @@ class rope {
   template <class... Ops>
   void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
     if constexpr ((static_check_operand<Ops>() && ...)) {
+      if (options_.query_scale.active()) {
+        ROTARY_CHECK(((ops.role != role::unspecified) && ...), function,
+                     ": the rope has a query_scale, so each operand must name its role "
+                     "(rotary::query(...) or rotary::key(...)); got an operand without one");
+      }
       rotate(function, d, p, ops...);
       // R_m^{-1} with a cos/sin factor A in the angles (a scaling scheme's table): the
       // transpose applied A R_m^T; (A R_m)^{-1} = R_m^T / A, so the rotated elements are
@@ -224,17 +234,22 @@ class rope {
   template <class... Ops>
   void rotate(const char* function, direction d, const positions& p, const Ops&... ops) const {
     using reader_type = std::decay_t<decltype(source_.make_reader())>;
+    const bool scales_queries =
+        options_.query_scale.active() && ((ops.role == role::query) || ...);
     if constexpr (detail::has_row_stride<reader_type>::value) {
       // Contiguous operands: the checks in a few comparisons (contiguous_call.hpp);
-      // anything else, bad input included, goes on to the general path below.
-      const auto reader = source_.make_reader();
-      bool done = false;
-      with_tags(d, [&](auto pair_tag, auto transpose_tag) {
-        done = detail::rotate_contiguous<decltype(pair_tag)::value,
-                                         decltype(transpose_tag)::value, compute_type>(
-            options_.execution, reader, p, geometry_, ops...);
-      });
-      if (done) return;
+      // anything else, bad input included, goes on to the general path below (and so does
+      // a query scale: the general path fuses it).
+      if (!scales_queries) {
+        const auto reader = source_.make_reader();
+        bool done = false;
+        with_tags(d, [&](auto pair_tag, auto transpose_tag) {
+          done = detail::rotate_contiguous<decltype(pair_tag)::value,
+                                           decltype(transpose_tag)::value, compute_type>(
+              options_.execution, reader, p, geometry_, ops...);
+        });
+        if (done) return;
+      }
     }
     (detail::check_operand(function, ops, detail::names_for(ops)), ...);
     check_pair(function, ops...);
@@ -246,12 +261,17 @@ class rope {
     const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
     const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
     const auto [lo, hi] = p.validate(function, batch, seq);
-    if (batch > 0 && seq > 0) source_.check_position_range(function, lo, hi);
+    if (batch > 0 && seq > 0) {
+      source_.check_position_range(function, lo, hi);
+      if (scales_queries) options_.query_scale.check_positions(function, lo, hi);
+    }
+    const detail::query_scale_step step{scales_queries ? &options_.query_scale : nullptr,
+                                        d == direction::inverse};
     const auto reader = source_.make_reader();
     with_tags(d, [&](auto pair_tag, auto transpose_tag) {
       detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
                               compute_type>(
-          options_.execution, reader, p, batch, seq, geometry_,
+          options_.execution, reader, p, batch, seq, geometry_, step,
           detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
     });
   }

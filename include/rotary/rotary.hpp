@@ -19,6 +19,8 @@
 #include "execution.hpp"
 #include "rotate.hpp"
 #include "rope.hpp"
+#include "query_scale.hpp"
+#include "scale_queries.hpp"
 #include "rotate_qk.hpp"
 #include "layouts.hpp"
 #include "permute.hpp"

@@ -6,10 +6,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "angle_model.hpp"
 #include "angle_source.hpp"
 #include "angles.hpp"
 #include "error.hpp"
@@ -97,6 +99,8 @@ struct is_angle_view<cos_sin_view<C>> : std::true_type {};
 /// rounded to C only at the end (see detail::cos_sin_of_angle): |error| <= 2^-24 for float,
 /// 1.5 x 2^-53 for double, against cos/sin of the exact m * theta_i.
 ///
+/// Other angle models (angle_model.hpp) reproduce HF's or ggml's float32 rounding instead.
+///
 /// RoPE has no maximum length: grow() extends the table. The rotation kernels read a table
 /// through a const view and never grow it. grow() reallocates, so it must not run while
 /// another thread reads the table or holds a view of it (views are invalidated).
@@ -125,9 +129,30 @@ class cos_sin_table {
 
   /// Frequencies and a cos/sin factor (finite, > 0) given separately.
   cos_sin_table(std::vector<double> frequencies, std::ptrdiff_t rows, double attention_factor)
-      : theta_(std::move(frequencies)), attention_factor_(attention_factor) {
+      : cos_sin_table(std::move(frequencies), rows, attention_factor, rotary::angle_model::exact) {}
+
+  /// Rows computed by an angle model (angle_model.hpp): exact, or hf_f32 (HF's float32
+  /// arithmetic; with hf_f32_frequencies for HF's float32 inv_freq). ggml's model is built
+  /// from its own parameters (the next constructor).
+  cos_sin_table(std::vector<double> frequencies, std::ptrdiff_t rows, double attention_factor,
+                rotary::angle_model model)
+      : theta_(std::move(frequencies)), attention_factor_(attention_factor), model_(model) {
     detail::check_frequencies("cos_sin_table", theta_);
     detail::check_positive_finite("cos_sin_table", "attention_factor", attention_factor);
+    ROTARY_CHECK(model == rotary::angle_model::exact || model == rotary::angle_model::hf_f32,
+                 "cos_sin_table: angle_model ", to_string(model),
+                 " is built from ggml_rope_parameters, not from frequencies");
+    grow(rows);
+  }
+  cos_sin_table(const scaled_frequencies& f, std::ptrdiff_t rows, rotary::angle_model model)
+      : cos_sin_table(f.inv_freq, rows, f.attention_factor, model) {}
+
+  /// ggml's rope cache (angle_model::ggml): rows by ggml's float recurrence. frequencies()
+  /// are its nominal frequencies in double, attention_factor() its mscale.
+  cos_sin_table(const ggml_rope_parameters& p, std::ptrdiff_t rows)
+      : ggml_(detail::ggml_rope_plan(p)), model_(rotary::angle_model::ggml) {
+    theta_ = ggml_->frequencies();
+    attention_factor_ = static_cast<double>(ggml_->mscale);
     grow(rows);
   }
 
@@ -141,6 +166,10 @@ class cos_sin_table {
                  "cos_sin_table::grow: rows ", rows, " x rotary_dim ", 2 * half,
                  " is more than a vector can hold");
     data_.resize(static_cast<std::size_t>(rows) * 2 * half);
+    if (model_ != rotary::angle_model::exact) {
+      grow_modeled(rows);
+      return;
+    }
     std::vector<detail::frequency_turns> turns(half);  // theta_i / (2 pi), once per grow
     for (std::size_t i = 0; i < half; ++i) turns[i] = detail::frequency_turns_of(theta_[i]);
     for (std::ptrdiff_t m = rows_; m < rows; ++m) {
@@ -162,6 +191,8 @@ class cos_sin_table {
   const std::vector<double>& frequencies() const noexcept { return theta_; }
   /// The cos/sin factor A in every row (1 unless the table was built with one).
   double attention_factor() const noexcept { return attention_factor_; }
+  /// How the rows were computed.
+  rotary::angle_model angle_model() const noexcept { return model_; }
   const C* data() const noexcept { return data_.data(); }
 
   /// A view of the current rows. grow() invalidates it; a rope object that holds the table
@@ -181,8 +212,31 @@ class cos_sin_table {
   operator cos_sin_view<const C>() const { return view(); }  // NOLINT: implicit by design
 
  private:
+  /// Rows [rows_, rows) of the hf_f32 or ggml model (data_ already sized).
+  void grow_modeled(std::ptrdiff_t rows) {
+    const std::size_t half = theta_.size();
+    std::vector<float> c(half), s(half);
+    for (std::ptrdiff_t m = rows_; m < rows; ++m) {
+      if (model_ == rotary::angle_model::ggml) {
+        ggml_->row(m, c.data(), s.data());
+      } else {
+        for (std::size_t i = 0; i < half; ++i) {
+          detail::hf_f32_cos_sin(m, theta_[i], attention_factor_, c[i], s[i]);
+        }
+      }
+      C* row = data_.data() + static_cast<std::size_t>(m) * 2 * half;
+      for (std::size_t i = 0; i < half; ++i) {
+        row[i] = static_cast<C>(c[i]);
+        row[half + i] = static_cast<C>(s[i]);
+      }
+    }
+    rows_ = rows;
+  }
+
   std::vector<double> theta_;
+  std::optional<detail::ggml_rope_plan> ggml_;
   double attention_factor_ = 1.0;
+  rotary::angle_model model_ = rotary::angle_model::exact;
   std::vector<C> data_;
   std::ptrdiff_t rows_ = 0;
 };

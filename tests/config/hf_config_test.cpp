@@ -56,6 +56,14 @@ TEST(HfConfig, RealConfigsGiveHfsFloat64Frequencies) {
       {"llama31_8b.json", 0, "llama31", "llama3"},
       {"phi35_mini.json", 4096, "longrope_phi35_short", "longrope"},
       {"phi35_mini.json", 131072, "longrope_phi35_long", "longrope"},
+      {"qwen3_8b.json", 0, "default_qwen3", "default"},
+      {"gpt_neox_20b.json", 0, "default_partial_gpt_neox", "default"},  // rotary_pct, rotary_emb_base
+      {"llama4_scout.json", 0, "llama3_llama4_scout", "llama3"},        // low = high = 1
+      {"phi3_mini_128k.json", 4096, "longrope_phi3_mini_short", "longrope"},  // "su"
+      {"phi3_mini_128k.json", 8192, "longrope_phi3_mini_long", "longrope"},
+      {"phi4_mini.json", 4096, "longrope_phi4_mini_short", "longrope"},  // partial 0.75
+      {"phi4_mini.json", 131072, "longrope_phi4_mini_long", "longrope"},
+      {"devstral_small2.json", 0, "yarn_devstral_small2", "yarn"},
   };
   for (const config_case& c : cases) {
     SCOPED_TRACE(c.file);
@@ -110,6 +118,67 @@ TEST(HfConfig, V5PerLayerTypeDictsAndNoRopeLayers) {
   EXPECT_EQ(m.for_layer(3).frequencies().inv_freq, rotary::scaling::yarn(y).inv_freq);
 }
 
+TEST(HfConfig, Gemma4ProportionalOnFullLayers) {
+  const rotary::hf::model_rope m = rotary::hf::read_config_file(config_path("gemma4.json"));
+  ASSERT_EQ(m.layers.size(), 60u);
+  for (std::size_t i = 0; i < 60; ++i) {
+    EXPECT_EQ(m.layers[i], (i + 1) % 6 == 0 ? "full_attention" : "sliding_attention") << i;
+  }
+  const auto& full = m.for_layer(5);
+  EXPECT_EQ(full.rope_type, "proportional");
+  EXPECT_EQ(full.head_dim, 512);  // global_head_dim
+  EXPECT_EQ(full.rotary_dim, 128);  // 2 floor(0.25 x 512 / 2)
+  const rotary::scaled_frequencies f = full.frequencies();
+  EXPECT_EQ(f.pair_distance, 256);  // pairs (j, j + 256), j < 64
+  expect_matches(f, "proportional_quarter");
+  EXPECT_EQ(m.for_layer(0).head_dim, 256);
+  expect_matches(m.for_layer(0).frequencies(), "default_gemma4_sliding");
+}
+
+TEST(HfConfig, QueryScalesPerLayer) {
+  // Llama 4 Scout: no_rope_layers [] derived as HF does (every 4th layer NoPE), the
+  // attention temperature on those layers with HF's defaults (0.1, 8192).
+  const rotary::hf::model_rope l4 = rotary::hf::read_config_file(config_path("llama4_scout.json"));
+  ASSERT_EQ(l4.layers.size(), 48u);
+  for (std::size_t i = 0; i < 48; ++i) {
+    SCOPED_TRACE(i);
+    const bool nope = (i + 1) % 4 == 0;
+    EXPECT_EQ(l4.uses_rope(i), !nope);
+    const rotary::query_scale s = l4.query_scale_for_layer(i);
+    EXPECT_EQ(s.active(), nope);
+    if (nope) {
+      EXPECT_EQ(s.type(), rotary::query_scale::kind::llama4_temperature);
+      EXPECT_EQ(s.beta(), 0.1);
+      EXPECT_EQ(s.length(), 8192.0);
+    }
+  }
+  // Devstral Small 2 (Mistral 3): 1 + 0.1 ln(1 + floor(m / 8192)) on every layer.
+  const rotary::hf::model_rope d = rotary::hf::read_config_file(config_path("devstral_small2.json"));
+  ASSERT_EQ(d.layers.size(), 40u);
+  for (std::size_t i = 0; i < 40; ++i) {
+    const rotary::query_scale s = d.query_scale_for_layer(i);
+    ASSERT_EQ(s.type(), rotary::query_scale::kind::log_floor) << i;
+    EXPECT_EQ(s.beta(), 0.1);
+    EXPECT_EQ(s.length(), 8192.0);
+  }
+  EXPECT_EQ(d.query_scale_for_layer(0).at(8191), 1.0);
+  EXPECT_EQ(d.query_scale_for_layer(0).at(8192), 1.0 + 0.1 * std::log(2.0));
+  EXPECT_FALSE(d.no_rope_query_scale.active());
+  // Explicit keys: a numeric attn_temperature_tuning (4, as older configs write) is true;
+  // 0 or false turns it off.
+  const auto explicit_keys = nlohmann::json::parse(R"({"hidden_size": 1024, "num_attention_heads": 8,
+      "num_hidden_layers": 4, "no_rope_layers": [1, 0, 1, 0], "attn_temperature_tuning": 4,
+      "attn_scale": 0.2, "floor_scale": 100})");
+  const auto e = rotary::hf::read_config(explicit_keys);
+  EXPECT_FALSE(e.query_scale_for_layer(0).active());
+  EXPECT_EQ(e.query_scale_for_layer(1).beta(), 0.2);
+  EXPECT_EQ(e.query_scale_for_layer(3).length(), 100.0);
+  auto off = explicit_keys;
+  off["attn_temperature_tuning"] = false;
+  EXPECT_FALSE(rotary::hf::read_config(off).query_scale_for_layer(1).active());
+  EXPECT_THROW(e.query_scale_for_layer(4), rotary::invalid_argument);
+}
+
 TEST(HfConfig, AliasesAndDefaults) {
   // "su" is longrope; {"type": "dynamic", "alpha": a} is Hunyuan's NTK alpha; head_dim null.
   const auto alpha = nlohmann::json::parse(R"({"hidden_size": 4096, "num_attention_heads": 32,
@@ -144,7 +213,7 @@ TEST(HfConfig, BadConfigsNameTheKeyAndValue) {
                       "hf config: rope_scaling: factor: missing (linear needs it)");
   expect_config_error("{" + head + R"("rope_theta": 500000.0, "rope_scaling": {"rope_type": "llama3",
       "factor": 8, "low_freq_factor": 4, "high_freq_factor": 1, "original_max_position_embeddings": 8192}})",
-                      "low_freq_factor must be < high_freq_factor, got 4 >= 1");
+                      "low_freq_factor must be <= high_freq_factor, got 4 > 1");
   expect_config_error("{" + head + R"("rope_scaling": {"rope_type": "longrope",
       "short_factor": [1, 1], "long_factor": [1, 1]}})",
                       "short_factor must have rotary_dim / 2 = 64 entries, got 2");
@@ -152,6 +221,14 @@ TEST(HfConfig, BadConfigsNameTheKeyAndValue) {
   expect_config_error("{" + head + R"("partial_rotary_factor": 1.5})",
                       "hf config: rope_scaling.partial_rotary_factor: must be in (0, 1]");
   expect_config_error("{" + head + R"("rope_theta": "big"})", "hf config: rope_theta: must be a number, got \"big\"");
+  expect_config_error("{" + head + R"("rope_parameters": {"rope_type": "default", "llama_4_scaling_beta": 0.1}})",
+                      "hf config: rope_parameters.llama_4_scaling_beta: needs "
+                      "rope_parameters.original_max_position_embeddings, which is missing");
+  expect_config_error("{" + head + R"("num_hidden_layers": 4, "no_rope_layer_interval": 0})",
+                      "hf config: no_rope_layer_interval: must be > 0, got 0");
+  expect_config_error("{" + head + R"("attn_temperature_tuning": true, "floor_scale": 0})",
+                      "hf config: attn_temperature_tuning: query_scale::llama4_temperature: "
+                      "floor_scale must be finite and >= 1, got 0");
 }
 
 #if defined(ROTARY_ROPE_CONFIG_EXAMPLE)
@@ -181,6 +258,9 @@ TEST(HfConfig, RopeConfigExampleJson) {
       {"llama31_8b.json", "", "llama31"},
       {"phi35_mini.json", "--seq-len 4096", "longrope_phi35_short"},
       {"phi35_mini.json", "--seq-len 8192", "longrope_phi35_long"},
+      {"llama4_scout.json", "", "llama3_llama4_scout"},
+      {"phi4_mini.json", "--seq-len 131072", "longrope_phi4_mini_long"},
+      {"devstral_small2.json", "", "yarn_devstral_small2"},
   };
   for (const example_case& c : cases) {
     SCOPED_TRACE(c.file);

@@ -82,8 +82,9 @@ def llama3(d, base, factor, low_ff, high_ff, original_max):
     high_wavelen = original_max / high_ff
     wavelen = 2 * math.pi / inv_freq
     scaled = np.where(wavelen > low_wavelen, inv_freq / factor, inv_freq)
-    smooth = (original_max / wavelen - low_ff) / (high_ff - low_ff)
-    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    with np.errstate(divide="ignore", invalid="ignore"):  # low_ff == high_ff: no band (Llama 4)
+        smooth = (original_max / wavelen - low_ff) / (high_ff - low_ff)
+        smoothed = (1 - smooth) * scaled / factor + smooth * scaled
     medium = ~(wavelen < high_wavelen) & ~(wavelen > low_wavelen)
     return np.where(medium, smoothed, scaled), 1.0, 1.0
 
@@ -103,8 +104,14 @@ def proportional(head_dim, base, factor, fraction):
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(HERE, "configs", "phi35_mini.json")) as f:
-    PHI35 = json.load(f)["rope_scaling"]
+def config(name):
+    with open(os.path.join(HERE, "configs", name)) as f:
+        return json.load(f)
+
+
+PHI35 = config("phi35_mini.json")["rope_scaling"]
+PHI3_128K = config("phi3_mini_128k.json")["rope_scaling"]
+PHI4 = config("phi4_mini.json")["rope_scaling"]
 
 SHORT = [1.0 + 0.01 * i for i in range(48)]
 LONG = [1.0 + 0.5 * i for i in range(48)]
@@ -132,6 +139,28 @@ CASES = [
                                       4096, 131072, 4096)),
     ("longrope_phi35_long", longrope(96, 10000.0, PHI35["short_factor"], PHI35["long_factor"],
                                      4096, 131072, 131072)),
+    # Qwen3-8B (configs/qwen3_8b.json): plain RoPE, theta 1e6.
+    ("default_qwen3", default(128, 1000000.0)),
+    # GPT-NeoX-20B (configs/gpt_neox_20b.json): 6144 / 64 = 96, rotary_pct 0.25 -> 24.
+    ("default_partial_gpt_neox", default(24, 10000.0)),
+    # Llama 4 Scout (configs/llama4_scout.json): llama3 with low = high = 1 (no band).
+    ("llama3_llama4_scout", llama3(128, 500000.0, 16.0, 1.0, 1.0, 8192)),
+    # Phi-3-mini-128k (configs/phi3_mini_128k.json, type "su"): 3072 / 32 = 96.
+    ("longrope_phi3_mini_short", longrope(96, 10000.0, PHI3_128K["short_factor"],
+                                          PHI3_128K["long_factor"], 4096, 131072, 4096)),
+    ("longrope_phi3_mini_long", longrope(96, 10000.0, PHI3_128K["short_factor"],
+                                         PHI3_128K["long_factor"], 4096, 131072, 8192)),
+    # Phi-4-mini (configs/phi4_mini.json): 3072 / 24 = 128, partial 0.75 -> 96.
+    ("longrope_phi4_mini_short", longrope(96, 10000.0, PHI4["short_factor"], PHI4["long_factor"],
+                                          4096, 131072, 4096)),
+    ("longrope_phi4_mini_long", longrope(96, 10000.0, PHI4["short_factor"], PHI4["long_factor"],
+                                         4096, 131072, 131072)),
+    # Devstral Small 2 (Mistral 3, configs/devstral_small2.json): YaRN x48 over 8192,
+    # mscale = mscale_all_dim = 1 -> cos/sin factor 1.
+    ("yarn_devstral_small2", yarn(128, 100000000.0, 48.0, 8192, 32.0, 1.0, m=1.0, m_all=1.0)),
+    # Gemma 4 (configs/gemma4.json): sliding layers plain over head_dim 256; full layers
+    # proportional over global_head_dim 512 with fraction 0.25 (proportional_quarter).
+    ("default_gemma4_sliding", default(256, 10000.0)),
     ("proportional_quarter", proportional(512, 1000000.0, 1.0, 0.25)),
     ("proportional_factor", proportional(256, 10000.0, 8.0, 0.5)),
 ]

@@ -17,6 +17,7 @@
 #include "../operand.hpp"
 #include "../pairing.hpp"
 #include "../positions.hpp"
+#include "../query_scale.hpp"
 #include "kernels.hpp"
 #include "scratch.hpp"
 #include "threads.hpp"
@@ -52,6 +53,7 @@ struct operand_rows {
   std::ptrdiff_t heads, head_dim;
   bool in_place;
   bool pass_through;  ///< out of place, with elements outside the rotated ones
+  rotary::role role;
 };
 
 /// The token loop's view of a checked operand, for a rope of pairing P and geometry g.
@@ -73,28 +75,64 @@ auto rows_for_loop(const operand<I, O, Rank>& op, const slice_geometry& g) noexc
                                op.in.extent(b + 1),
                                head_dim,
                                same,
-                               !same && !g.covers(P, head_dim)};
+                               !same && !g.covers(P, head_dim),
+                               op.role};
 }
+
+/// The query scale of a call (query_scale.hpp): each query token at position m is
+/// multiplied by s(m), or by 1 / s(m) for the inverse, after its rotation.
+struct query_scale_step {
+  const query_scale* scale = nullptr;  ///< null: no scale
+  bool reciprocal = false;
+
+  template <class C>
+  C factor(std::int64_t m) const noexcept {
+    const double s = scale->at(m);
+    return static_cast<C>(reciprocal ? 1.0 / s : s);
+  }
+};
 
 ROTARY_ISA_NAMESPACE_BEGIN
 
-/// An operand in the token loop: its rows and the heads kernel chosen for the call.
+/// An operand in the token loop: its rows, the heads kernel chosen for the call, and the
+/// query scale that applies to it (none for keys and unnamed operands).
 template <class In, class Out, class C>
 struct token_operand {
   operand_rows<In, Out> rows;
   heads_kernel<In, Out, C> kernel;
+  query_scale_step scale;
 };
+
+/// y <- f(m + u) y over whole heads: tokens u in [0, tokens) of a run whose first token is
+/// at position m, `count` heads from y, each head_dim elements. Runs after the rotation
+/// wrote them (they are in L1).
+template <class Out, class C>
+inline void scale_query_tokens(Out* y, std::ptrdiff_t token_stride, std::ptrdiff_t head_stride,
+                               std::ptrdiff_t count, std::ptrdiff_t head_dim, std::int64_t m,
+                               std::ptrdiff_t tokens, const query_scale_step& step) noexcept {
+  for (std::ptrdiff_t u = 0; u < tokens; ++u) {
+    const C f = step.factor<C>(m + u);
+    for (std::ptrdiff_t h = 0; h < count; ++h) {
+      Out* row = y + u * token_stride + h * head_stride;
+      for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
+        row[e] = static_cast<Out>(static_cast<C>(row[e]) * f);
+      }
+    }
+  }
+}
 
 /// Out of place with pass-through elements: the copy runs ahead of the rotation by at most
 /// this many bytes of output, so that the rotation's second write hits L1 (48 KiB here).
 inline constexpr std::ptrdiff_t pass_through_chunk_bytes = 16 * 1024;
 
 /// Heads [head_begin, head_end) (numbered across the operands, this one's first head being
-/// `first_head`) of the n tokens s, ..., s + n - 1 of sequence b, with the first token's
-/// cos/sin row and the distance between consecutive tokens' rows.
+/// `first_head`) of the n tokens s, ..., s + n - 1 of sequence b, at positions m, ...,
+/// m + n - 1, with the first token's cos/sin row and the distance between consecutive
+/// tokens' rows.
 template <pairing P, class In, class Out, class C>
 inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdiff_t b,
-                               std::ptrdiff_t s, std::ptrdiff_t n, std::ptrdiff_t& first_head,
+                               std::ptrdiff_t s, std::ptrdiff_t n, std::int64_t m,
+                               std::ptrdiff_t& first_head,
                                std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
                                const slice_geometry& g, const head_plan& plan, const C* cos,
                                const C* sin, std::ptrdiff_t row_stride, C* block) noexcept {
@@ -114,37 +152,41 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
                                      tokens, op.in_token, op.out_token, row_stride},
                plan);
   };
-  if (!op.pass_through) return run(0, n);
-  // Out of place with elements outside the rotated ones: they pass through, a chunk of
-  // tokens at a time (at most pass_through_chunk_bytes of output, at least one token), so
-  // that the copy and the rotation meet the chunk's lines in L1.
+  const bool scaled = top.scale.scale != nullptr;
+  if (!op.pass_through && !scaled) return run(0, n);
+  // Out of place with elements outside the rotated ones (they pass through), or a query
+  // scale: a chunk of tokens at a time (at most pass_through_chunk_bytes of output, at least
+  // one token), so that the copy, the rotation and the scale meet the chunk's lines in L1.
   const std::ptrdiff_t token_bytes = count * op.head_dim * static_cast<std::ptrdiff_t>(sizeof(Out));
   const std::ptrdiff_t chunk =
       token_bytes >= pass_through_chunk_bytes ? 1 : pass_through_chunk_bytes / token_bytes;
   const std::ptrdiff_t end = g.end(P);
   for (std::ptrdiff_t t = 0; t < n; t += chunk) {
     const std::ptrdiff_t tokens = n - t < chunk ? n - t : chunk;
-    if (rows_contiguous) {
+    if (op.pass_through && rows_contiguous) {
       // Heads back to back in both views: one copy of each token's heads, then the
       // rotation overwrites the rotated elements.
       for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
         copy_elements(x + u * op.in_token, y + u * op.out_token, count * op.head_dim);
       }
-      run(t, tokens);
-      continue;
-    }
-    for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
-      for (std::ptrdiff_t h = 0; h < count; ++h) {
-        const In* xh = x + u * op.in_token + h * op.in_head;
-        Out* yh = y + u * op.out_token + h * op.out_head;
-        copy_elements(xh, yh, g.offset);
-        if (P == pairing::half_split) {
-          copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+    } else if (op.pass_through) {
+      for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
+        for (std::ptrdiff_t h = 0; h < count; ++h) {
+          const In* xh = x + u * op.in_token + h * op.in_head;
+          Out* yh = y + u * op.out_token + h * op.out_head;
+          copy_elements(xh, yh, g.offset);
+          if (P == pairing::half_split) {
+            copy_elements(xh + g.offset + g.pairs, yh + g.offset + g.pairs, g.distance - g.pairs);
+          }
+          copy_elements(xh + end, yh + end, op.head_dim - end);
         }
-        copy_elements(xh + end, yh + end, op.head_dim - end);
       }
     }
     run(t, tokens);
+    if (scaled) {
+      scale_query_tokens<Out, C>(y + t * op.out_token, op.out_token, op.out_head, count,
+                                 op.head_dim, m + t, tokens, top.scale);
+    }
   }
 }
 
@@ -174,8 +216,8 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
     std::ptrdiff_t row_stride = 0;
     if constexpr (has_row_stride<Reader>::value) row_stride = reader.row_stride();
     std::ptrdiff_t first_head = 0;
-    (rotate_operand_run<P>(ops, b, s, n, first_head, head_begin, head_end, g, plan, cos, sin,
-                           row_stride, block),
+    (rotate_operand_run<P>(ops, b, s, n, m, first_head, head_begin, head_end, g, plan, cos,
+                           sin, row_stride, block),
      ...);
   };
   if constexpr (has_row_stride<Reader>::value) {
@@ -231,11 +273,12 @@ void rotate_token_operands(const execution& ex, const Reader& reader, const posi
 }
 
 /// Rotates every (token, head) of checked operands (rows_for_loop), on up to ex.threads
-/// threads. The heads kernel is chosen here, once per call, not per token.
+/// threads, and scales the query operands by `scale` (none when its scale is null). The
+/// heads kernel is chosen here, once per call, not per token.
 template <pairing P, bool Transpose, class C, class Reader, class... Rows>
 void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
                      std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
-                     const Rows&... rows) {
+                     const query_scale_step& scale, const Rows&... rows) {
   const std::ptrdiff_t tokens = batch * seq;
   const std::ptrdiff_t heads = (std::ptrdiff_t{0} + ... + rows.heads);
   if (tokens == 0 || heads == 0) return;
@@ -244,7 +287,9 @@ void rotate_operands(const execution& ex, const Reader& reader, const positions&
     using R = std::remove_cv_t<std::remove_reference_t<decltype(r)>>;
     using In = std::remove_const_t<std::remove_pointer_t<decltype(R::in)>>;
     using Out = std::remove_pointer_t<decltype(R::out)>;
-    return token_operand<In, Out, C>{r, choose_heads_kernel<P, Transpose, In, Out, C>(plan)};
+    const query_scale_step none{};
+    return token_operand<In, Out, C>{r, choose_heads_kernel<P, Transpose, In, Out, C>(plan),
+                                     r.role == role::query ? scale : none};
   };
   rotate_token_operands<P, C>(ex, reader, pos, seq, tokens, heads, g, plan, with_kernel(rows)...);
 }

@@ -8,7 +8,9 @@
 ///   lambda_i > lambda_low:   theta_i / factor                      (slow pairs interpolated)
 ///   otherwise:               (1 - a) theta_i / factor + a theta_i,
 ///                            a = (L / lambda_i - low_freq_factor) / (high_freq_factor - low_freq_factor)
-/// The cos/sin factor is 1. factor 1 gives plain RoPE.
+/// The cos/sin factor is 1. factor 1 gives plain RoPE. low_freq_factor == high_freq_factor
+/// (Llama 4: both 1) leaves no band between: a hard cutoff at lambda = L / low_freq_factor
+/// (HF divides 0 by 0 for a wavelength exactly at it, which no real frequency is).
 
 #include <cmath>
 #include <cstddef>
@@ -36,8 +38,8 @@ inline scaled_frequencies llama3(const llama3_parameters& p) {
   rotary::detail::check_positive_finite(function, "factor", p.factor);
   rotary::detail::check_positive_finite(function, "low_freq_factor", p.low_freq_factor);
   rotary::detail::check_positive_finite(function, "high_freq_factor", p.high_freq_factor);
-  ROTARY_CHECK(p.low_freq_factor < p.high_freq_factor, function,
-               ": low_freq_factor must be < high_freq_factor, got ", p.low_freq_factor, " >= ",
+  ROTARY_CHECK(p.low_freq_factor <= p.high_freq_factor, function,
+               ": low_freq_factor must be <= high_freq_factor, got ", p.low_freq_factor, " > ",
                p.high_freq_factor);
   ROTARY_CHECK(p.original_max_position_embeddings >= 1, function,
                ": original_max_position_embeddings must be >= 1, got ",
@@ -56,6 +58,7 @@ inline scaled_frequencies llama3(const llama3_parameters& p) {
       theta /= p.factor;
       continue;
     }
+    if (p.low_freq_factor == p.high_freq_factor) continue;  // no band: the cutoff
     const double a =
         (L / wavelength - p.low_freq_factor) / (p.high_freq_factor - p.low_freq_factor);
     theta = (1.0 - a) * theta / p.factor + a * theta;

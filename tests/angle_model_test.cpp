@@ -13,21 +13,14 @@
 
 #include <rotary/rotary.hpp>
 
+#include "expect_error.hpp"
 #include "test_util.hpp"
 
 namespace {
 
 using rotary::angle_model;
 
-template <class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected: " << needle;
-  } catch (const rotary::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using rotary_test::expect_error;
 
 TEST(AngleModel, HfF32RowsAreHfsFloat32Chain) {
   const int d = 64;

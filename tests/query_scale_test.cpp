@@ -15,6 +15,7 @@
 #include <rotary/rotary.hpp>
 
 #include "oracles/rotation_matrix.hpp"
+#include "expect_error.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -36,15 +37,7 @@ real llama4_scale(real attn_scale, real floor_scale, std::int64_t m) {
   return std::log1p(std::floor((static_cast<real>(m) + 1.0L) / floor_scale)) * attn_scale + 1.0L;
 }
 
-template <class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const rotary::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using rotary_test::expect_error;
 
 TEST(QueryScale, FormulasAtTheirSteps) {
   const query_scale none;

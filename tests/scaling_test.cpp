@@ -21,6 +21,7 @@
 
 #include "oracles/rotation_matrix.hpp"
 #include "data/scaling_reference.hpp"
+#include "expect_error.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -404,15 +405,7 @@ TEST(Scaling, SchemesThroughTheRopeMatchTheRotationMatrix) {
 
 // ---- Bad parameters ----------------------------------------------------------------------
 
-template <class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const rotary::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
+using rotary_test::expect_error;
 
 TEST(Scaling, BadParametersNameTheBuilderAndTheValue) {
   expect_error([] { scaling::linear(128, 10000.0, 0.0); }, "scaling::linear: factor must be finite and > 0, got 0");

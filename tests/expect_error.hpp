@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// expect_error(f, needle): f must throw rotary::invalid_argument whose message contains
+/// needle (the bad-parameter tests of the builders, query scales and angle models).
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <rotary/error.hpp>
+
+namespace rotary_test {
+
+template <class F>
+void expect_error(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception; expected one containing: " << needle;
+  } catch (const rotary::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace rotary_test

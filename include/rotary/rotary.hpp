@@ -12,6 +12,7 @@
 #include "view.hpp"
 #include "frequencies.hpp"
 #include "scaling.hpp"
+#include "gguf.hpp"
 #include "angles.hpp"
 #include "table.hpp"
 #include "positions.hpp"

@@ -1,5 +1,6 @@
 // KV cache: decoding token by token equals full causal attention over the whole sequence
-// (RoPE, 72 tokens, GQA); context shift by re-rotation equals recomputing from scratch.
+// (RoPE, 72 tokens, GQA); context shift by re-rotation equals recomputing from scratch, and
+// so does re-rotating the cache to other frequencies (rerotate_keys).
 // Also tests the rotary 0.1 entry points, now [[deprecated]] forwarders to the rope object
 // (deprecated.hpp): they must keep giving the results they gave before.
 #if defined(__GNUC__)
@@ -9,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "attention/attention_test_util.hpp"
+#include "expect_error.hpp"
+#include "oracles/rotated_keys.hpp"
 
 namespace {
 
@@ -143,6 +146,28 @@ TEST(KvCacheTest, Errors) {
   rotary::cos_sin_table<float> table(4, 8);
   EXPECT_THROW(cache.shift_positions<pairing::half_split>(1, table), rotary::invalid_argument);
   EXPECT_THROW(kv_cache<float>(3, 0, 4), rotary::invalid_argument);
+}
+
+TEST(KvCacheRerotate, MovesEveryKeyAtItsPosition) {
+  const shape s{40, 2, 32, 0};
+  const auto raw = random_keys(s, 11);
+  // A LongRoPE-like short -> long switch, with a cos/sin factor change.
+  const auto from = longrope_like(0.01, 32, 1.0), to = longrope_like(0.7, 32, 1.3);
+  rotary::kv_cache<float> cache(s.heads, s.head_dim, 64);
+  const std::vector<float> keys = stored<float>(rotated(raw, s, 0, from, pairing::interleaved));
+  const std::vector<float> values(keys.size(), 1.0f);
+  cache.append(rotary::tensor_view<const float, 3>(keys.data(), {s.tokens, s.heads, s.head_dim}),
+               rotary::tensor_view<const float, 3>(values.data(), {s.tokens, s.heads, s.head_dim}));
+  cache.drop_oldest(10);  // the cached tokens now sit at positions 10 .. 39
+  cache.rerotate_keys<pairing::interleaved>(from, to);
+  const shape rest{30, 2, 32, 0};
+  const std::vector<float> raw_rest(raw.begin() + 10 * 64, raw.end());
+  const auto want = rotated(raw_rest, rest, 10, to, pairing::interleaved);
+  const auto k = cache.keys();
+  std::vector<float> got(k.data(), k.data() + want.size());
+  EXPECT_LT(max_error(got, want), 2e-5);
+  expect_error([&] { cache.rerotate_keys<pairing::interleaved>(from, longrope_like(0.1, 16, 1.0)); },
+               "rerotation: from and to must rotate the same number of pairs");
 }
 
 }  // namespace

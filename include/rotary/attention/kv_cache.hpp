@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../rerotate.hpp"
 #include "sdpa.hpp"
 
 namespace rotary {
@@ -121,6 +122,21 @@ class kv_cache {
       }
     }
     first_ -= delta;
+  }
+
+  /// Moves every cached key from one angle source to another in place (rerotate.hpp:
+  /// LongRoPE's short -> long switch, a dynamic NTK band change): at its position m each
+  /// key becomes (A_to / A_from) R(m (theta_to - theta_from)) k. from must be what the
+  /// keys were rotated with. Checks before anything is written.
+  template <pairing P>
+  void rerotate_keys(const scaled_frequencies& from, const scaled_frequencies& to,
+                     std::ptrdiff_t rotary_offset = 0) {
+    rerotation(from, to);  // the checks, also when the cache is empty
+    if (size_ == 0) return;
+    rope_options options;
+    options.rotary_offset = rotary_offset;
+    rotary::rerotate_keys(tensor_view<T, 3>(keys_.data(), {size_, heads_, dim_}),
+                          positions::from_offset(first_), from, to, P, options);
   }
 
   /// Context shift: drop the `count` oldest tokens and move the rest back by count

@@ -13,11 +13,18 @@ namespace rotary {
 /// Default base of RoFormer eq. (15).
 inline constexpr double default_base = 10000.0;
 
+/// The largest rotary_dim any frequency builder, table or angle source accepts (2^20
+/// elements; real heads have at most a few thousand): a larger one is a broken size, e.g.
+/// read from a corrupt config, and is rejected before it becomes an allocation.
+inline constexpr std::ptrdiff_t max_rotary_dim = std::ptrdiff_t{1} << 20;
+
 namespace detail {
 
 inline void check_rotary_dim(const char* function, std::ptrdiff_t rotary_dim) {
   ROTARY_CHECK(rotary_dim > 0, function, ": rotary_dim must be positive, got ", rotary_dim);
   ROTARY_CHECK(rotary_dim % 2 == 0, function, ": rotary_dim must be even, got ", rotary_dim);
+  ROTARY_CHECK(rotary_dim <= max_rotary_dim, function, ": rotary_dim must be <= ", max_rotary_dim,
+               " (max_rotary_dim), got ", rotary_dim);
 }
 
 inline void check_base(const char* function, double base) {

@@ -146,6 +146,17 @@ inline std::int64_t integer_at(const json& v, const std::string& key) {
   }
   config_error(key, "must be an integer, got " + v.dump());
 }
+/// Sizes a config gives (head_dim, layer counts) are bounded: a value past the bound is a
+/// broken file, not a model, and must not become a huge allocation.
+constexpr std::int64_t max_config_size = std::int64_t{1} << 20;
+inline std::int64_t size_at(const json& v, const std::string& key) {
+  const std::int64_t n = integer_at(v, key);
+  if (n < 0 || n > max_config_size) {
+    config_error(key, "must be in [0, " + std::to_string(max_config_size) + "], got " +
+                          std::to_string(n));
+  }
+  return n;
+}
 inline std::optional<double> optional_number(const json& d, const std::string& k,
                                              const std::string& where) {
   if (!d.contains(k) || d[k].is_null()) return std::nullopt;
@@ -251,7 +262,7 @@ inline rope_parameters parse_rope_dict(const config_reader& c, const json& d,
 }
 
 inline std::ptrdiff_t head_dim_of(const config_reader& c, const char* key) {
-  if (const json* h = c.find(key)) return static_cast<std::ptrdiff_t>(integer_at(*h, key));
+  if (const json* h = c.find(key)) return static_cast<std::ptrdiff_t>(size_at(*h, key));
   const json* hidden = c.find("hidden_size");
   const json* heads = c.find("num_attention_heads");
   if (!hidden || !heads) {
@@ -259,7 +270,7 @@ inline std::ptrdiff_t head_dim_of(const config_reader& c, const char* key) {
   }
   const std::int64_t n = integer_at(*heads, "num_attention_heads");
   if (n <= 0) config_error("num_attention_heads", "must be > 0, got " + std::to_string(n));
-  return static_cast<std::ptrdiff_t>(integer_at(*hidden, "hidden_size") / n);
+  return static_cast<std::ptrdiff_t>(integer_at(*hidden, "hidden_size") / n);  // checked by the scheme
 }
 
 }  // namespace detail
@@ -426,7 +437,7 @@ inline model_rope read_config(const nlohmann::json& root) {
   }
   // Per layer.
   std::int64_t count = 0;
-  if (const json* n = c.find("num_hidden_layers")) count = detail::integer_at(*n, "num_hidden_layers");
+  if (const json* n = c.find("num_hidden_layers")) count = detail::size_at(*n, "num_hidden_layers");
   if (const json* types = c.find("layer_types")) {
     if (!types->is_array()) detail::config_error("layer_types", "must be a list, got " + types->dump());
     for (std::size_t i = 0; i < types->size(); ++i) {

@@ -31,8 +31,9 @@ struct proportional_parameters {
 /// rope_options::pair_distance with the half_split pairing and rotary_offset 0).
 inline scaled_frequencies proportional(const proportional_parameters& p) {
   constexpr const char* function = "scaling::proportional";
-  ROTARY_CHECK(p.head_dim > 0 && p.head_dim % 2 == 0, function,
-               ": head_dim must be even and > 0, got ", p.head_dim);
+  ROTARY_CHECK(p.head_dim > 0 && p.head_dim % 2 == 0 && p.head_dim <= max_rotary_dim, function,
+               ": head_dim must be even, > 0 and <= ", max_rotary_dim, " (max_rotary_dim), got ",
+               p.head_dim);
   rotary::detail::check_base(function, p.base);
   rotary::detail::check_positive_finite(function, "factor", p.factor);
   ROTARY_CHECK(std::isfinite(p.partial_rotary_factor) && p.partial_rotary_factor > 0.0 &&

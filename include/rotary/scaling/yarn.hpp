@@ -89,9 +89,11 @@ inline scaled_frequencies yarn(const yarn_parameters& p) {
   if (p.attention_factor) {
     rotary::detail::check_positive_finite(function, "attention_factor", *p.attention_factor);
   }
-  ROTARY_CHECK(std::isfinite(p.mscale) && std::isfinite(p.mscale_all_dim), function,
-               ": mscale and mscale_all_dim must be finite, got ", p.mscale, " and ",
-               p.mscale_all_dim);
+  // g(s, m) = 0.1 m ln s + 1 > 0 for every m >= 0: the factors stay finite and positive.
+  ROTARY_CHECK(std::isfinite(p.mscale) && p.mscale >= 0.0, function,
+               ": mscale must be finite and >= 0 (0: not set), got ", p.mscale);
+  ROTARY_CHECK(std::isfinite(p.mscale_all_dim) && p.mscale_all_dim >= 0.0, function,
+               ": mscale_all_dim must be finite and >= 0 (0: not set), got ", p.mscale_all_dim);
 
   const double d = static_cast<double>(p.rotary_dim);
   const double original = static_cast<double>(
@@ -133,6 +135,9 @@ inline scaled_frequencies yarn(const yarn_parameters& p) {
     const double g = detail::yarn_mscale(s, p.mscale_all_dim);
     r.softmax_scale_factor = g * g;
   }
+  ROTARY_CHECK(std::isfinite(r.attention_factor) && std::isfinite(r.softmax_scale_factor), function,
+               ": the attention factors overflow (factor ", s, ", mscale ", p.mscale,
+               ", mscale_all_dim ", p.mscale_all_dim, ")");
   return r;
 }
 

@@ -16,6 +16,7 @@
 // A bad config prints one message naming the key and value, and exits with status 1.
 #include <rotary/hf_config.hpp>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -93,8 +94,9 @@ int main(int argc, char** argv) {
       as_json = true;
     } else if (std::strcmp(argv[i], "--seq-len") == 0 && i + 1 < argc) {
       char* end = nullptr;
+      errno = 0;
       seq_len = std::strtoll(argv[++i], &end, 10);
-      if (*end != '\0' || seq_len < 0) {
+      if (end == argv[i] || *end != '\0' || errno == ERANGE || seq_len < 0) {
         std::fprintf(stderr, "rope_config: --seq-len: not a length >= 0: %s\n", argv[i]);
         return 2;
       }

@@ -6,6 +6,7 @@
 // such a table undoes itself; bad parameters are refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -41,6 +42,28 @@ TEST(AngleModel, HfF32RowsAreHfsFloat32Chain) {
       EXPECT_EQ(t.data()[m * d + d / 2 + i], std::sin(angle) * 1.25f) << m << " " << i;
     }
   }
+}
+
+// A double table with a float32 model holds the model's float values exactly (the model is
+// float32 arithmetic whatever the storage): its error against an exact double table is the
+// float model's, the bands above, not double's 2^-53.
+TEST(AngleModel, DoubleTablesHoldTheFloat32ModelsValues) {
+  const std::vector<double> theta = rotary::hf_f32_frequencies(64, 10000.0);
+  const rotary::cos_sin_table<float> f(theta, 1 << 12, 1.0, angle_model::hf_f32);
+  const rotary::cos_sin_table<double> d(theta, 1 << 12, 1.0, angle_model::hf_f32);
+  const rotary::cos_sin_table<double> exact(theta, 1 << 12, 1.0);
+  double worst = 0;
+  for (std::ptrdiff_t e = 0; e < (1 << 12) * 64; ++e) {
+    ASSERT_EQ(d.data()[e], static_cast<double>(f.data()[e])) << e;
+    worst = std::max(worst, std::fabs(d.data()[e] - exact.data()[e]));
+  }
+  EXPECT_GT(worst, 1e-5);  // the float model's error, not double's
+  EXPECT_LT(worst, 2.4e-4 * 1.1);
+  rotary::ggml_rope_parameters p;
+  p.n_dims = 64;
+  const rotary::cos_sin_table<float> gf(p, 512);
+  const rotary::cos_sin_table<double> gd(p, 512);
+  for (std::ptrdiff_t e = 0; e < 512 * 64; ++e) ASSERT_EQ(gd.data()[e], static_cast<double>(gf.data()[e]));
 }
 
 /// ggml_rope_cache_init with rope_yarn, written out (float throughout).

@@ -280,6 +280,33 @@ TEST(HfConfig, RopeConfigExampleJson) {
   EXPECT_NE(status, 0);
   EXPECT_NE(bad.find("rope_scaling.rope_type: unknown rope type \"ntk_by_parts\""), std::string::npos) << bad;
 }
+
+TEST(HfConfig, RopeConfigExampleArgumentErrors) {
+  const std::string good = config_path("llama2_7b.json");
+  struct bad_call {
+    std::string args;
+    const char* message;
+  };
+  const bad_call calls[] = {
+      {"", "usage: "},
+      {good + " --bogus", "usage: "},
+      {good + " " + good, "usage: "},
+      {good + " --seq-len", "usage: "},
+      {good + " --seq-len -5", "rope_config: --seq-len: not a length >= 0: -5"},
+      {good + " --seq-len 12x", "rope_config: --seq-len: not a length >= 0: 12x"},
+      {good + " --seq-len ''", "rope_config: --seq-len: not a length >= 0: "},
+      {good + " --seq-len 99999999999999999999", "not a length >= 0: 99999999999999999999"},
+      {config_path("no_such_file.json"), "rope_config: hf config: cannot open \""},
+      {std::string(ROTARY_TEST_DATA_DIR) + "/make_scaling_reference.py", "is not JSON"},
+  };
+  for (const bad_call& c : calls) {
+    SCOPED_TRACE(c.args);
+    int status = 0;
+    const std::string out = run(c.args, status);
+    EXPECT_NE(status, 0) << out;
+    EXPECT_NE(out.find(c.message), std::string::npos) << out;
+  }
+}
 #endif
 
 }  // namespace

@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
+#include <rotary/rope.hpp>
 #include <rotary/scaling.hpp>
+#include <rotary/storage.hpp>
+#include <rotary/table.hpp>
 
 #include "oracles/rotation_matrix.hpp"
 #include "data/scaling_reference.hpp"
@@ -399,6 +402,64 @@ TEST(Scaling, SchemesThroughTheRopeMatchTheRotationMatrix) {
           }
         }
       }
+    }
+  }
+}
+
+// Every scheme out of place and in 16-bit storage, with its cos/sin factor in the table:
+// y = A R_m x against the rotation matrix in long double, to the storage's rounding.
+template <class In, class Out>
+void check_scheme_storage(const rotary::scaled_frequencies& f, const rotary::cos_sin_table<float>& table,
+                          rotary::pairing p, double tolerance) {
+  const std::ptrdiff_t rotary_dim = f.rotary_dim();
+  const std::ptrdiff_t pair_distance = f.pair_distance ? f.pair_distance : rotary_dim / 2;
+  const bool subset = pair_distance != rotary_dim / 2;
+  const std::ptrdiff_t offset = subset ? 0 : 2;
+  const std::ptrdiff_t head_dim = subset ? 2 * pair_distance : rotary_dim + 4;
+  const std::ptrdiff_t tokens = 3, heads = 2;
+  rotary::rope_options options;
+  options.rotary_offset = offset;
+  options.pair_distance = p == rotary::pairing::half_split ? pair_distance : 0;
+  const rotary::rope r(table, p, options);
+  const std::int64_t positions[] = {3, 1000, 4999};
+  const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * head_dim), 5);
+  std::vector<In> in(x.begin(), x.end());
+  std::vector<Out> out(in.size());
+  r.forward(rotary_test::cview3(in, tokens, heads, head_dim), rotary_test::view3(out, tokens, heads, head_dim),
+            rotary::positions::from_ids(positions, tokens));
+  std::vector<rotary_test::oracle::real> theta(f.inv_freq.begin(), f.inv_freq.end());
+  if (subset) theta.resize(static_cast<std::size_t>(head_dim / 2), 0.0L);
+  for (std::ptrdiff_t t = 0; t < tokens; ++t) {
+    const rotary_test::oracle::rotation_matrix R(p, head_dim, offset, theta, positions[t]);
+    for (std::ptrdiff_t h = 0; h < heads; ++h) {
+      const std::size_t base = static_cast<std::size_t>((t * heads + h) * head_dim);
+      std::vector<rotary_test::oracle::real> widened(static_cast<std::size_t>(head_dim));
+      for (std::ptrdiff_t e = 0; e < head_dim; ++e) widened[std::size_t(e)] = float(in[base + std::size_t(e)]);
+      const auto want = R.apply(widened.data());
+      for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
+        // Rotated elements carry A; pass-through ones are copied.
+        const bool rotated = e >= offset && e < offset + (subset ? head_dim : rotary_dim) &&
+                             (!subset || (e % pair_distance) < rotary_dim / 2);
+        const double a = rotated ? f.attention_factor : 1.0;
+        EXPECT_NEAR(double(float(out[base + std::size_t(e)])), a * static_cast<double>(want[e]),
+                    tolerance * std::max(1.0, std::fabs(a * static_cast<double>(want[e]))))
+            << rotary::to_string(p) << " token " << t << " head " << h << " element " << e;
+      }
+    }
+  }
+}
+
+TEST(Scaling, SchemesOutOfPlaceAndIn16BitStorageCarryTheirFactor) {
+  for (const auto& [name, build] : builders()) {
+    SCOPED_TRACE(name);
+    const rotary::scaled_frequencies f = build();
+    const rotary::cos_sin_table<float> table(f, 5000);  // A cos, A sin
+    for (rotary::pairing p : {rotary::pairing::interleaved, rotary::pairing::half_split}) {
+      if (f.pair_distance && p == rotary::pairing::interleaved) continue;
+      check_scheme_storage<float, float>(f, table, p, 4e-6);
+      check_scheme_storage<rotary::bfloat16, rotary::bfloat16>(f, table, p, std::ldexp(1.0, -8));
+      check_scheme_storage<rotary::float16, float>(f, table, p, 4e-6);
+      check_scheme_storage<float, rotary::float16>(f, table, p, std::ldexp(1.0, -10));
     }
   }
 }

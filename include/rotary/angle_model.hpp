@@ -26,7 +26,7 @@
 /// the data, not the table, is rounded to bf16).
 ///
 /// Errors against exact (max |cos, sin error| over 64 positions just below 2^e, rotary_dim
-/// 128, theta 10000, measured; tests/angle_model_test.cpp holds them to these bands):
+/// 128, theta 10000, measured; tests/schemes/angle_model_test.cpp holds them to these bands):
 ///            2^12     2^16     2^20
 ///   hf_f32   2.4e-4   3.9e-3   6.1e-2    (the float product is rounded at the angle's size)
 ///   ggml     5.8e-4   9.8e-3   0.15      (plus theta_scale^i's ~i x 2^-24 relative error)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """Writes scaling_reference.inc: the inverse frequencies and attention factors of RoPE
-scaling schemes, computed independently in numpy (float64), for scaling_test.cpp. Run with
+scaling schemes, computed independently in numpy (float64), for schemes/scaling_test.cpp. Run with
 Debian's /usr/bin/python3 (python3-numpy):
 
     /usr/bin/python3 tests/data/make_scaling_reference.py

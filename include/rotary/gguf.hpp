@@ -330,13 +330,11 @@ inline double rope_metadata::yarn_mscale() const {
 }
 
 inline scaled_frequencies rope_metadata::frequencies(std::int64_t n_ctx, layer_kind kind) const {
-  if (unscaled(kind)) {
-    scaled_frequencies f = scaling::default_rope(rotary_dim, *freq_base_swa);
-    for (std::size_t i = 0; i < rope_freqs.size(); ++i) f.inv_freq[i] /= double(rope_freqs[i]);
-    return f;
-  }
+  const bool sliding = unscaled(kind);
   scaled_frequencies f;
-  if (is_yarn()) {
+  if (sliding) {
+    f = scaling::default_rope(rotary_dim, *freq_base_swa);
+  } else if (is_yarn()) {
     // ggml's ramp mix: theta' = theta/s + ext ramp (theta - theta/s), which for ext = 1 is
     // HF's YaRN (truncate true: ggml floors / ceils the correction dims and clamps high to
     // n_dims - 1 as HF does).
@@ -357,8 +355,9 @@ inline scaled_frequencies rope_metadata::frequencies(std::int64_t n_ctx, layer_k
   } else {
     f = scaling::linear(rotary_dim, freq_base, factor);
   }
-  const std::vector<float>& ff = freq_factors(n_ctx);
+  const std::vector<float>& ff = sliding ? rope_freqs : freq_factors(n_ctx);
   for (std::size_t i = 0; i < ff.size(); ++i) f.inv_freq[i] /= static_cast<double>(ff[i]);
+  if (sliding) return f;  // cos/sin factor 1
   if (is_yarn() && architecture == "deepseek2") {
     // DeepSeek's graph: rotation with net factor 1, (A g(s, mscale_all_dim))^2 on the softmax.
     const double m = attention_factor() * scaling::detail::yarn_mscale(factor, yarn_log_multiplier / 0.1);

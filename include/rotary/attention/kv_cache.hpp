@@ -131,8 +131,10 @@ class kv_cache {
   template <pairing P>
   void rerotate_keys(const scaled_frequencies& from, const scaled_frequencies& to,
                      std::ptrdiff_t rotary_offset = 0) {
-    rerotation(from, to);  // the checks, also when the cache is empty
-    if (size_ == 0) return;
+    if (size_ == 0) {
+      rerotation(from, to);  // the checks, also when there is nothing to move
+      return;
+    }
     rope_options options;
     options.rotary_offset = rotary_offset;
     rotary::rerotate_keys(tensor_view<T, 3>(keys_.data(), {size_, heads_, dim_}),

@@ -14,6 +14,10 @@
 
 #include <rotary/rotary.hpp>
 
+#if defined(ROTARY_TEST_SHARED_KERNELS)
+#include "shared_kernels.hpp"  // CI time: the heads kernels compiled once per executable
+#endif
+
 namespace rotary_test {
 
 /// n values uniform in [lo, hi), reproducible from the seed.

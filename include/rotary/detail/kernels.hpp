@@ -431,17 +431,19 @@ inline void heads_reloaded(const token_heads<In, Out, C>& t, const head_plan& p)
   heads_from_memory<P, Transpose>(t, p, p.whole);
 }
 
-template <pairing P, bool Transpose, class In, class Out, class C, int... V>
-heads_kernel<In, Out, C> unrolled_kernel(const head_plan& p,
-                                         std::integer_sequence<int, V...>) noexcept {
+/// The unrolled kernels of a call: in_registers for heads of 1 to budget whole vectors
+/// (within the budget with the overlapping last one), from_memory for budget to
+/// max_unrolled_vectors (above it). Only the kernels a head can select are instantiated.
+template <pairing P, bool Transpose, class In, class Out, class C, int... R, int... M>
+heads_kernel<In, Out, C> unrolled_kernel(const head_plan& p, std::integer_sequence<int, R...>,
+                                         std::integer_sequence<int, M...>) noexcept {
   constexpr int budget = register_budget<C>;
   static constexpr heads_kernel<In, Out, C> in_registers[] = {
-      &over_tokens<&heads_in_registers<P, Transpose, (V + 1 <= budget ? V + 1 : 1), In, Out, C>,
-                   In, Out, C>...};
+      &over_tokens<&heads_in_registers<P, Transpose, R + 1, In, Out, C>, In, Out, C>...};
   static constexpr heads_kernel<In, Out, C> from_memory[] = {
-      &over_tokens<&heads_unrolled<P, Transpose, V + 1, In, Out, C>, In, Out, C>...};
+      &over_tokens<&heads_unrolled<P, Transpose, budget + M, In, Out, C>, In, Out, C>...};
   const std::ptrdiff_t vectors = p.whole + (p.overlap_rest ? 1 : 0);
-  return vectors <= budget ? in_registers[p.whole - 1] : from_memory[p.whole - 1];
+  return vectors <= budget ? in_registers[p.whole - 1] : from_memory[p.whole - budget];
 }
 
 /// The kernel for every token of a call, chosen once per call: unrolled for heads of 1 to
@@ -452,8 +454,11 @@ template <pairing P, bool Transpose, class In, class Out, class C>
 heads_kernel<In, Out, C> choose_heads_kernel(const head_plan& p) noexcept {
   const bool masked_rest = p.rest > 0 && !p.overlap_rest;
   if (!masked_rest && p.whole >= 1 && p.whole <= max_unrolled_vectors) {
+    constexpr int budget = register_budget<C>;
+    static_assert(budget >= 1 && budget <= max_unrolled_vectors, "register budget");
     return unrolled_kernel<P, Transpose, In, Out, C>(
-        p, std::make_integer_sequence<int, max_unrolled_vectors>{});
+        p, std::make_integer_sequence<int, budget>{},
+        std::make_integer_sequence<int, max_unrolled_vectors - budget + 1>{});
   }
   return &over_tokens<&heads_reloaded<P, Transpose, In, Out, C>, In, Out, C>;
 }

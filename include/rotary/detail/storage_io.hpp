@@ -206,19 +206,27 @@ struct storage_io<float16> {
 inline __m256 avx2_ps_from_bf16(__m128i h) noexcept {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
-/// Narrow 8 floats to bfloat16 patterns, as bf16_bits_from_float.
+/// Narrow 8 floats to bfloat16 patterns, as bf16_bits_from_float: the upper halves of
+///   x + 0x7FFF + (bit 16 of x)        (round to nearest even; carries into the exponent
+///                                      give Inf or the next binade, as they should)
+///   x | 0x00400000 for NaN            (truncated, bfloat16's quiet bit 0x0040 set)
+/// 9 vector ops: the NaN test is one float compare and the upper halves are gathered by one
+/// byte shuffle and one qword permute.
 inline __m128i avx2_bf16_from_ps(__m256 v) noexcept {
   const __m256i x = _mm256_castps_si256(v);
-  const __m256i high = _mm256_srli_epi32(x, 16);
-  const __m256i lsb = _mm256_and_si256(high, _mm256_set1_epi32(1));
-  const __m256i rounded =
-      _mm256_srli_epi32(_mm256_add_epi32(x, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7FFF))), 16);
-  const __m256i quiet = _mm256_or_si256(high, _mm256_set1_epi32(0x0040));
-  // |x| > Inf as signed 32-bit integers (|x| < 2^31): NaN.
-  const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(x, _mm256_set1_epi32(0x7FFFFFFF)),
-                                         _mm256_set1_epi32(0x7F800000));
-  const __m256i r = _mm256_blendv_epi8(rounded, quiet, nan);  // every lane <= 0xFFFF
-  return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+  const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(x, 16), _mm256_set1_epi32(1));
+  const __m256i rounded = _mm256_add_epi32(x, _mm256_add_epi32(lsb, _mm256_set1_epi32(0x7FFF)));
+  const __m256i quiet = _mm256_or_si256(x, _mm256_set1_epi32(0x00400000));
+  const __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+  const __m256i r = _mm256_castps_si256(
+      _mm256_blendv_ps(_mm256_castsi256_ps(rounded), _mm256_castsi256_ps(quiet), nan));
+  // Bytes 2-3 of every 32-bit lane to the low 8 bytes of each 128-bit half, then the two
+  // halves' low qwords together.
+  const __m256i upper_halves =
+      _mm256_setr_epi8(2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, 2, 3, 6, 7,
+                       10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i packed = _mm256_shuffle_epi8(r, upper_halves);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
 }
 
 inline __m128i avx2_load16(const void* p) noexcept {

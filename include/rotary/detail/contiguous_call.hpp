@@ -10,8 +10,10 @@
 /// condition fails, or the input is bad in any way, it returns false and the general path
 /// checks (and throws its documented message) as always. The results are bitwise those of
 /// the general path: the same kernel, the same rows.
-/// Measured (callgrind, AVX2 build, 1 x 8 x 64 half_split in place, kernel included): about
-/// 745 instructions per call against 1240 on the general path.
+/// Measured (callgrind, AVX2 build, 1 x 8 x 64 half_split in place): about 745 instructions
+/// per call against 1240 on the general path; in bench/decode_probe.cpp (its harness
+/// included) 793, of which the kernel is about 445 (837 before the byte ranges came from
+/// contiguous_view's element count instead of byte_span).
 
 #include <cstddef>
 #include <cstdint>
@@ -35,10 +37,11 @@ namespace detail {
 ROTARY_ISA_NAMESPACE_BEGIN
 
 /// True when v's strides are the row-major strides of its extents, every extent >= 1,
-/// head_dim is even, the data is not null, and its byte count fits std::ptrdiff_t (so that
-/// byte_span is its exact range).
+/// head_dim is even, the data is not null, and its byte count fits std::ptrdiff_t; then
+/// `elements` is its element count and its byte range [data, data + elements) (what
+/// byte_span computes for any strides, without the second pass over the ranks).
 template <class T, std::size_t Rank>
-inline bool contiguous_view(const tensor_view<T, Rank>& v) noexcept {
+inline bool contiguous_view(const tensor_view<T, Rank>& v, std::ptrdiff_t& elements) noexcept {
   std::ptrdiff_t expected = 1;
   for (std::size_t r = Rank; r-- > 0;) {
     const std::ptrdiff_t e = v.extent(r);
@@ -47,7 +50,16 @@ inline bool contiguous_view(const tensor_view<T, Rank>& v) noexcept {
   }
   std::ptrdiff_t bytes = 0;
   if (!checked_mul(expected, static_cast<std::ptrdiff_t>(sizeof(T)), bytes)) return false;
+  elements = expected;
   return v.extent(Rank - 1) % 2 == 0 && v.data() != nullptr;
+}
+
+/// The byte range of a view contiguous_view accepted, with its element count.
+template <class T, std::size_t Rank>
+inline std::pair<std::uintptr_t, std::uintptr_t> contiguous_span(const tensor_view<T, Rank>& v,
+                                                                 std::ptrdiff_t elements) noexcept {
+  const auto base = reinterpret_cast<std::uintptr_t>(v.data());
+  return {base, base + static_cast<std::uintptr_t>(elements) * sizeof(T)};
 }
 
 /// The byte ranges of an operand whose checks passed.
@@ -61,12 +73,15 @@ inline bool contiguous_operand_of(const operand<I, O, Rank>& op, const slice_geo
                                   contiguous_operand& c) noexcept {
   using In = std::remove_const_t<storage_type_t<I>>;
   using Out = storage_type_t<O>;
-  if (!contiguous_view(op.in) || !contiguous_view(op.out)) return false;
+  std::ptrdiff_t in_elements = 0, out_elements = 0;
+  if (!contiguous_view(op.in, in_elements) || !contiguous_view(op.out, out_elements)) {
+    return false;
+  }
   for (std::size_t r = 0; r < Rank; ++r) {
     if (op.in.extent(r) != op.out.extent(r)) return false;
   }
-  c.in = byte_span(op.in);
-  c.out = byte_span(op.out);
+  c.in = contiguous_span(op.in, in_elements);
+  c.out = contiguous_span(op.out, out_elements);
   const bool in_place = c.in.first == c.out.first;
   if (in_place && sizeof(In) != sizeof(Out)) return false;
   if (!in_place && spans_meet(c.in, c.out)) return false;  // overlap: the general path says so

@@ -13,7 +13,7 @@
 /// Measured (callgrind, AVX2 build, 1 x 8 x 64 half_split in place): about 745 instructions
 /// per call against 1240 on the general path; in bench/decode_probe.cpp (its harness
 /// included) 793, of which the kernel is about 445 (837 before the byte ranges came from
-/// contiguous_view's element count instead of byte_span).
+/// contiguous_view's byte count instead of byte_span).
 
 #include <cstddef>
 #include <cstdint>
@@ -38,28 +38,26 @@ ROTARY_ISA_NAMESPACE_BEGIN
 
 /// True when v's strides are the row-major strides of its extents, every extent >= 1,
 /// head_dim is even, the data is not null, and its byte count fits std::ptrdiff_t; then
-/// `elements` is its element count and its byte range [data, data + elements) (what
-/// byte_span computes for any strides, without the second pass over the ranks).
+/// `bytes` is that byte count, so that its byte range is [data, data + bytes) (what
+/// byte_span computes for any strides, without a second pass over the ranks).
 template <class T, std::size_t Rank>
-inline bool contiguous_view(const tensor_view<T, Rank>& v, std::ptrdiff_t& elements) noexcept {
+inline bool contiguous_view(const tensor_view<T, Rank>& v, std::ptrdiff_t& bytes) noexcept {
   std::ptrdiff_t expected = 1;
   for (std::size_t r = Rank; r-- > 0;) {
     const std::ptrdiff_t e = v.extent(r);
     if (e < 1 || v.stride(r) != expected) return false;
     if (!checked_mul(expected, e, expected)) return false;
   }
-  std::ptrdiff_t bytes = 0;
   if (!checked_mul(expected, static_cast<std::ptrdiff_t>(sizeof(T)), bytes)) return false;
-  elements = expected;
   return v.extent(Rank - 1) % 2 == 0 && v.data() != nullptr;
 }
 
-/// The byte range of a view contiguous_view accepted, with its element count.
+/// The byte range of a view contiguous_view accepted, with the byte count it gave.
 template <class T, std::size_t Rank>
 inline std::pair<std::uintptr_t, std::uintptr_t> contiguous_span(const tensor_view<T, Rank>& v,
-                                                                 std::ptrdiff_t elements) noexcept {
+                                                                 std::ptrdiff_t bytes) noexcept {
   const auto base = reinterpret_cast<std::uintptr_t>(v.data());
-  return {base, base + static_cast<std::uintptr_t>(elements) * sizeof(T)};
+  return {base, base + static_cast<std::uintptr_t>(bytes)};
 }
 
 /// The byte ranges of an operand whose checks passed.
@@ -73,15 +71,13 @@ inline bool contiguous_operand_of(const operand<I, O, Rank>& op, const slice_geo
                                   contiguous_operand& c) noexcept {
   using In = std::remove_const_t<storage_type_t<I>>;
   using Out = storage_type_t<O>;
-  std::ptrdiff_t in_elements = 0, out_elements = 0;
-  if (!contiguous_view(op.in, in_elements) || !contiguous_view(op.out, out_elements)) {
-    return false;
-  }
+  std::ptrdiff_t in_bytes = 0, out_bytes = 0;
+  if (!contiguous_view(op.in, in_bytes) || !contiguous_view(op.out, out_bytes)) return false;
   for (std::size_t r = 0; r < Rank; ++r) {
     if (op.in.extent(r) != op.out.extent(r)) return false;
   }
-  c.in = contiguous_span(op.in, in_elements);
-  c.out = contiguous_span(op.out, out_elements);
+  c.in = contiguous_span(op.in, in_bytes);
+  c.out = contiguous_span(op.out, out_bytes);
   const bool in_place = c.in.first == c.out.first;
   if (in_place && sizeof(In) != sizeof(Out)) return false;
   if (!in_place && spans_meet(c.in, c.out)) return false;  // overlap: the general path says so

@@ -18,7 +18,6 @@
 #include <rotary/detail/storage_io.hpp>
 #include <rotary/storage.hpp>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 namespace rotary_bench {

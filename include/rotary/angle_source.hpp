@@ -12,7 +12,9 @@
 ///   void coefficients(std::int64_t m, C* scratch, const C*& cos, const C*& sin) const noexcept;
 /// pointing cos and sin at the rotary_dim/2 values cos(m theta_i), sin(m theta_i) (in a
 /// table row, or computed into scratch[0, rotary_dim)). The library's sources:
-/// cos_sin_table (owning), cos_sin_view (a caller's cache), on_the_fly_angles (no table).
+/// cos_sin_table (owning), cos_sin_view (a caller's cache), on_the_fly_angles (no table),
+/// multi_axis_angles (several position axes; its reader also has coefficients_at(pos, t, m,
+/// scratch, cos, sin), called per token with the call's positions).
 /// A new scheme (scaled frequencies, several position axes, ...) is a new angle source.
 ///
 /// angles_ref<S> refers to a source the caller owns: a rope built from a named table keeps
@@ -82,6 +84,27 @@ double attention_factor_of(const S& s) noexcept {
 template <class S>
 double attention_factor_of(const angles_ref<S>& r) noexcept {
   return attention_factor_of(r.get());
+}
+
+/// Multi-axis sources (multi_axis_angles) have axes(): the position axes their map reads.
+/// A rope over one takes multi-axis positions; a rope over any other source rejects them.
+template <class S, class = void>
+struct has_axes : std::false_type {};
+template <class S>
+struct has_axes<S, std::void_t<decltype(std::declval<const S&>().axes())>> : std::true_type {};
+template <class S>
+struct has_axes<angles_ref<S>> : has_axes<S> {};
+template <class S>
+std::ptrdiff_t axes_of(const S& s) {
+  if constexpr (has_axes<S>::value) {
+    return s.axes();
+  } else {
+    return 1;
+  }
+}
+template <class S>
+std::ptrdiff_t axes_of(const angles_ref<S>& r) {
+  return axes_of(r.get());
 }
 
 /// Sources that are themselves cheap views (copied, never referenced): specialize to true.

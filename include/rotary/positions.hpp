@@ -16,12 +16,23 @@
 ///                                          tokens [cu[k], cu[k+1]) at positions 0, 1, ...
 ///   positions::packed(cu, n + 1, starts, n) starts[k] + t - cu[k]
 ///
+/// Several position axes per token (multi-axis RoPE: a rope over a multi_axis_angles source
+/// only; axis_map.hpp says which pair takes which axis):
+///   positions::axes_major(p, axes, n)      token t, axis k at p[k * n + t]   (HF's
+///                                          position_ids of shape [3][batch * seq])
+///   positions::token_major(p, n, axes)     token t, axis k at p[t * axes + k] (FLUX's ids)
+///   positions::multi_axis(p, axes, n, axis_stride, token_stride)  any other layout
+/// p is int32_t, int64_t or double (fractional positions, e.g. a time axis of
+/// tokens_per_second x seconds: finite, in [0, 2^53]). Any other call (rotate_reference,
+/// the encodings) throws for multi-axis positions.
+///
 /// Index arrays are int32_t or int64_t (static_assert otherwise). A positions object only
 /// points at the caller's arrays; it does not copy them. Every check (lengths, null
 /// arrays, negative positions, and positions that would overflow int64) runs before a call
 /// writes anything.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -125,13 +136,81 @@ class positions {
     return p;
   }
 
+  /// Multi-axis positions: token t (flat, t < tokens) has position data[t token_stride +
+  /// k axis_stride] on axis k < axes (strides in elements, >= 0).
+  template <class T>
+  static positions multi_axis(const T* data, std::ptrdiff_t axes, std::ptrdiff_t tokens,
+                              std::ptrdiff_t axis_stride, std::ptrdiff_t token_stride) noexcept {
+    positions p;
+    p.kind_ = kind::axes;
+    p.axes_ = axes;
+    p.axis_stride_ = axis_stride;
+    p.token_stride_ = token_stride;
+    if constexpr (std::is_same_v<T, double>) {
+      p.real_ = data;
+      p.real_count_ = tokens;
+    } else {
+      p.array_ = detail::index_array(data, tokens);
+    }
+    return p;
+  }
+  /// [axes][tokens] (HF's position_ids, batch and seq flattened).
+  template <class T>
+  static positions axes_major(const T* data, std::ptrdiff_t axes, std::ptrdiff_t tokens) noexcept {
+    return multi_axis(data, axes, tokens, tokens, 1);
+  }
+  /// [tokens][axes] (FLUX's img_ids / txt_ids).
+  template <class T>
+  static positions token_major(const T* data, std::ptrdiff_t tokens, std::ptrdiff_t axes) noexcept {
+    return multi_axis(data, axes, tokens, 1, axes);
+  }
+
+  bool is_multi_axis() const noexcept { return kind_ == kind::axes; }
+  /// The number of position axes: 1 except for multi-axis positions.
+  std::ptrdiff_t axes() const noexcept { return kind_ == kind::axes ? axes_ : 1; }
+  /// Multi-axis positions given as doubles.
+  bool is_fractional() const noexcept { return kind_ == kind::axes && real_ != nullptr; }
+  /// Token t's position on axis k (integer multi-axis positions). \pre validated.
+  std::int64_t axis_position(std::ptrdiff_t t, std::ptrdiff_t k) const noexcept {
+    return array_[t * token_stride_ + k * axis_stride_];
+  }
+  /// Token t's position on axis k (fractional multi-axis positions). \pre validated.
+  double real_axis_position(std::ptrdiff_t t, std::ptrdiff_t k) const noexcept {
+    return real_[t * token_stride_ + k * axis_stride_];
+  }
+
   /// Checks the arrays against `batch` sequences of `seq` tokens; returns the smallest and
   /// largest position (both 0 when there is no token). Throws rotary::invalid_argument
-  /// naming `function` and the offending parameter.
+  /// naming `function` and the offending parameter. Multi-axis positions throw here: only
+  /// a multi-axis angle source takes them (validate_axes).
   std::pair<std::int64_t, std::int64_t> validate(const char* function, std::ptrdiff_t batch,
                                                  std::ptrdiff_t seq) const {
+    ROTARY_CHECK(kind_ != kind::axes, function, ": multi-axis positions (", axes_,
+                 " axes) need a rope over a multi-axis angle source (rotary::multi_axis_angles)");
+    return validate_any(function, batch, seq);
+  }
+
+  /// validate() for a source of `source_axes` position axes: 1-D positions (every axis at
+  /// the same position) or multi-axis positions with that many axes. Returns the smallest
+  /// and largest integer position on any axis ({0, 0} for fractional positions).
+  std::pair<std::int64_t, std::int64_t> validate_axes(const char* function, std::ptrdiff_t batch,
+                                                      std::ptrdiff_t seq,
+                                                      std::ptrdiff_t source_axes) const {
+    if (kind_ == kind::axes) {
+      ROTARY_CHECK(axes_ == source_axes, function, ": positions have ", axes_,
+                   " axes, the angle source's axis map has ", source_axes);
+    }
+    return validate_any(function, batch, seq);
+  }
+
+ private:
+  std::pair<std::int64_t, std::int64_t> validate_any(const char* function, std::ptrdiff_t batch,
+                                                     std::ptrdiff_t seq) const {
     range r;
     switch (kind_) {
+      case kind::axes:
+        validate_axes_data(function, batch * seq, r);
+        break;
       case kind::offset:
         ROTARY_CHECK(offset_ >= 0, function, ": position offset must be >= 0, got ", offset_);
         if (batch > 0 && seq > 0) {
@@ -168,6 +247,7 @@ class positions {
     return {r.lo, r.hi};
   }
 
+ public:
   /// validate() for one sequence of num_tokens tokens (a rank-3 view).
   std::pair<std::int64_t, std::int64_t> validate(const char* function,
                                                  std::ptrdiff_t num_tokens) const {
@@ -205,9 +285,14 @@ class positions {
     }
     std::ptrdiff_t b = 0, s = begin;  // no division for the usual begin = 0
     if (begin >= seq) b = begin / seq, s = begin % seq;
-    if (kind_ == kind::ids) {
+    if (kind_ == kind::ids || kind_ == kind::axes) {
+      // Multi-axis: m is axis 0's position (0 for fractional ones); the source reads the
+      // others by token.
       for (std::ptrdiff_t t = begin; t < end; ++t) {
-        f(t, b, s, std::ptrdiff_t{1}, array_[t]);
+        const std::int64_t m = kind_ == kind::ids ? array_[t]
+                               : real_ != nullptr ? 0
+                                                  : axis_position(t, 0);
+        f(t, b, s, std::ptrdiff_t{1}, m);
         if (++s == seq) s = 0, ++b;
       }
       return;
@@ -231,7 +316,7 @@ class positions {
   }
 
  private:
-  enum class kind { offset, starts, ids, packed };
+  enum class kind { offset, starts, ids, packed, axes };
 
   struct range {
     std::int64_t lo = 0, hi = 0;
@@ -282,7 +367,47 @@ class positions {
     }
   }
 
+  void validate_axes_data(const char* function, std::ptrdiff_t tokens, range& r) const {
+    const bool real = real_ != nullptr;
+    const std::ptrdiff_t count = real ? real_count_ : array_.size();
+    const void* data = real ? static_cast<const void*>(real_) : array_.data();
+    ROTARY_CHECK(axes_ >= 1, function, ": multi-axis positions must have >= 1 axis, got ", axes_);
+    ROTARY_CHECK(data != nullptr || tokens == 0, function,
+                 ": multi-axis positions must not be null (", tokens, " tokens)");
+    ROTARY_CHECK(count == tokens, function, ": multi-axis positions cover ", count,
+                 " tokens, expected num_tokens = ", tokens);
+    ROTARY_CHECK(axis_stride_ >= 0 && token_stride_ >= 0, function,
+                 ": multi-axis position strides must be >= 0, got axis_stride ", axis_stride_,
+                 ", token_stride ", token_stride_);
+    constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
+    const std::ptrdiff_t a = axes_ - 1, n = tokens > 0 ? tokens - 1 : 0;
+    ROTARY_CHECK((token_stride_ == 0 || n <= max / token_stride_) &&
+                     (axis_stride_ == 0 || a <= max / axis_stride_) &&
+                     n * token_stride_ <= max - a * axis_stride_,
+                 function, ": multi-axis position strides overflow (", tokens, " tokens x ",
+                 token_stride_, ", ", axes_, " axes x ", axis_stride_, ")");
+    for (std::ptrdiff_t t = 0; t < tokens; ++t) {
+      for (std::ptrdiff_t k = 0; k < axes_; ++k) {
+        if (real) {
+          const double p = real_axis_position(t, k);
+          ROTARY_CHECK(std::isfinite(p) && p >= 0.0 && p <= 0x1p53, function,
+                       ": fractional position of token ", t, ", axis ", k,
+                       " must be finite and in [0, 2^53], got ", p);
+        } else {
+          const std::int64_t p = axis_position(t, k);
+          ROTARY_CHECK(p >= 0, function, ": position of token ", t, ", axis ", k,
+                       " must be >= 0, got ", p);
+          r.see(p, p);
+        }
+      }
+    }
+  }
+
   kind kind_ = kind::offset;
+  std::ptrdiff_t axes_ = 1;
+  std::ptrdiff_t axis_stride_ = 0, token_stride_ = 0;
+  const double* real_ = nullptr;
+  std::ptrdiff_t real_count_ = 0;
   bool packed_starts_ = false;
   std::int64_t offset_ = 0;
   detail::index_array array_;  ///< starts or ids (and the starts of packed sequences)

@@ -15,6 +15,8 @@
 #include "gguf.hpp"
 #include "angles.hpp"
 #include "table.hpp"
+#include "axis_map.hpp"
+#include "multi_axis.hpp"
 #include "positions.hpp"
 #include "operand.hpp"
 #include "execution.hpp"

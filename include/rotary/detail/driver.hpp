@@ -198,6 +198,18 @@ template <class Reader>
 struct has_row_stride<Reader, std::void_t<decltype(std::declval<const Reader&>().row_stride())>>
     : std::true_type {};
 
+/// Readers that take the token (multi-axis sources: its positions on every axis), called
+/// one token at a time: coefficients_at(pos, t, m, scratch, cos, sin).
+template <class Reader, class = void>
+struct has_token_coefficients : std::false_type {};
+template <class Reader>
+struct has_token_coefficients<
+    Reader, std::void_t<decltype(std::declval<const Reader&>().coefficients_at(
+                std::declval<const positions&>(), std::ptrdiff_t{}, std::int64_t{},
+                static_cast<typename Reader::value_type*>(nullptr),
+                std::declval<const typename Reader::value_type*&>(),
+                std::declval<const typename Reader::value_type*&>()))>> : std::true_type {};
+
 /// Rotates the (token, head) block [token_begin, token_end) x [head_begin, head_end), the
 /// heads numbered across the operands in order. Each (token, head) is computed the same way
 /// whatever the block, so any split of the work gives bitwise the same result.
@@ -208,11 +220,16 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                   std::ptrdiff_t token_begin, std::ptrdiff_t token_end, std::ptrdiff_t head_begin,
                   std::ptrdiff_t head_end, const Ops&... ops) noexcept {
   C* block = scratch + 2 * g.pairs;
-  auto run = [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
+  auto run = [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
                  std::int64_t m) {
     const C* cos = nullptr;
     const C* sin = nullptr;
-    reader.coefficients(m, scratch, cos, sin);
+    if constexpr (has_token_coefficients<Reader>::value) {
+      reader.coefficients_at(pos, t, m, scratch, cos, sin);  // n = 1
+    } else {
+      (void)t;
+      reader.coefficients(m, scratch, cos, sin);
+    }
     std::ptrdiff_t row_stride = 0;
     if constexpr (has_row_stride<Reader>::value) row_stride = reader.row_stride();
     std::ptrdiff_t first_head = 0;

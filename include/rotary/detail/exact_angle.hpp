@@ -157,6 +157,27 @@ inline double_double fractional_turns(std::int64_t m, const frequency_turns& tur
   return sum.fraction();
 }
 
+/// The largest |p| fractional_turns_of_real accepts (the rope checks it): 2^53, where
+/// doubles stop holding every integer.
+inline constexpr double max_real_position = 0x1p53;
+
+/// f = p (w0 + w1 + w2 + w3) - n for a real position p (a double, |p| <= 2^53): the turns of
+/// the exact real product p theta, whole turns dropped. The same steps as fractional_turns
+/// with m0 = p (exact: p is a double), so an integer-valued p below 2^32 gives bitwise the
+/// same f as the integer m = p:
+///   f = frac(p w0) + frac(p w1) + [p w2 + p w3],  |p w2| <= 2^-51 |w0|, summed plainly.
+/// Error: |f - frac(p theta / (2 pi))| <= 2^-97 + 2^-104 |theta| (the bracket's rounding is
+/// 2^-53 of 2^-51 |w0| = 2^-104 |w0| at |p| = 2^53; below 2^32 it is fractional_turns').
+inline double_double fractional_turns_of_real(double p, const frequency_turns& turns) noexcept {
+  const double_double p0 = two_product(p, turns.w[0]);
+  const double_double p1 = two_product(p, turns.w[1]);
+  turn_sum sum(fractional_part(p0.hi));
+  sum.add(fractional_part(p0.lo));
+  sum.add(fractional_part(p1.hi));
+  sum.add_small(p1.lo + std::fma(p, turns.w[2], p * turns.w[3]));
+  return sum.fraction();
+}
+
 /// (cos 2 pi f, sin 2 pi f) for f = f.hi + f.lo, |f| <= 1/2 + 2^-48:
 ///   r_hi + r_lo = 2 pi f  (2 pi = c0 + c1 + O(2^-107); c0 f.hi split exactly),
 ///   cos = cos(r_hi) - r_lo sin(r_hi),  sin = sin(r_hi) + r_lo cos(r_hi)  (one fused rounding).

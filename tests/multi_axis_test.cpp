@@ -294,6 +294,78 @@ TEST(MultiAxisRope, FractionalPositionsMatchTheDefinition) {
   check_fractional<double>(std::ldexp(1.0, -44));
 }
 
+/// A text + image + video + text sequence (runs of table rows and assembled rows, across
+/// the 16-token runs of the kernels), rank 4 with 2 sequences: the rope against
+/// rotate_reference (the scalar twin), and 1-D offsets bitwise against the 1-D rope.
+TEST(MultiAxisRope, MixedSequencesMatchTheReference) {
+  rotary::mrope_positions seq_pos(12.5);
+  seq_pos.text(19).grid(1, 4, 5).grid(2, 3, 3).text(23);  // 80 tokens
+  const std::ptrdiff_t seq = seq_pos.tokens(), d = 128, h = 2;
+  std::vector<double> both = seq_pos.token_major();
+  both.insert(both.end(), seq_pos.token_major().begin(), seq_pos.token_major().end());
+  std::vector<std::int64_t> integral(both.begin(), both.end());
+  for (const map_case& mc : map_cases()) {
+    if (mc.map.axes() != 3 || mc.map.rotary_dim() != d) continue;
+    SCOPED_TRACE(mc.name);
+    const multi_axis_angles<float> angles(mc.map, 64);
+    const rotary::rope r(angles, mc.pair);
+    const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(2 * seq * h * d), 21);
+    for (const positions& p : {positions::token_major(both.data(), 2 * seq, 3),
+                               positions::token_major(integral.data(), 2 * seq, 3),
+                               positions::from_offset(40)}) {
+      std::vector<float> fast(x.size()), ref(x.size());
+      const rotary::tensor_view<const float, 4> in(x.data(), {2, seq, h, d});
+      r.forward(in, rotary::tensor_view<float, 4>(fast.data(), {2, seq, h, d}), p);
+      rotary::rotate_reference(r, rotary::direction::forward, in,
+                               rotary::tensor_view<float, 4>(ref.data(), {2, seq, h, d}), p);
+      double worst = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(double(fast[i]) - ref[i]));
+      EXPECT_LE(worst, rotary_test::kernel_tolerance<float>(1.0));
+    }
+    rotary::cos_sin_table<float> table(mc.map.frequencies(), 200);
+    std::vector<float> a = x, b = x;
+    rotary::rope(table, mc.pair).forward(rotary::tensor_view<float, 4>(a.data(), {2, seq, h, d}), positions::from_offset(40));
+    r.forward(rotary::tensor_view<float, 4>(b.data(), {2, seq, h, d}), positions::from_offset(40));
+    EXPECT_TRUE(rotary_test::bitwise_equal(a, b));  // rows 40.. past the 64-row table included
+  }
+}
+
+// ---- Qwen2-VL numbering and the fractional angle ------------------------------------------
+
+TEST(MropePositions, NumbersTextAndGridsAsGetRopeIndex) {
+  rotary::mrope_positions p(12.5);  // Qwen2.5-VL: 25 tokens per second x 0.5 s per grid step
+  p.text(2).grid(2, 2, 3).text(1);
+  std::vector<double> expected = {0, 0, 0, 1, 1, 1};
+  for (int f = 0; f < 2; ++f) {
+    for (int r = 0; r < 2; ++r) {
+      for (int c = 0; c < 3; ++c) expected.insert(expected.end(), {2 + 12.5 * f, 2.0 + r, 2.0 + c});
+    }
+  }
+  expected.insert(expected.end(), {15, 15, 15});  // 1 + floor(14.5)
+  EXPECT_EQ(p.tokens(), 15);
+  EXPECT_EQ(p.token_major(), expected);
+  rotary::mrope_positions hf(12.5, true);  // HF's truncation to integers
+  hf.grid(2, 1, 1);
+  EXPECT_EQ(hf.token_major(), (std::vector<double>{0, 0, 0, 12, 0, 0}));
+  rotary_test::expect_error([] { rotary::mrope_positions(-1.0); },
+                            "mrope_positions: time_step must be finite and >= 0, got -1");
+  rotary_test::expect_error([] { rotary::mrope_positions().grid(1, -2, 3); },
+                            "mrope_positions::grid: frames, rows and cols must be >= 0");
+}
+
+TEST(MultiAxisRope, RealTurnsOfAnIntegerAreTheIntegerTurns) {
+  for (double theta : {1.0, 0.5, 1e-4, 3.7e-9}) {
+    const auto w = rotary::detail::frequency_turns_of(theta);
+    for (std::int64_t m : {std::int64_t{0}, std::int64_t{1}, std::int64_t{12345},
+                           std::int64_t{1} << 31, (std::int64_t{1} << 32) - 1}) {
+      const auto a = rotary::detail::fractional_turns(m, w);
+      const auto b = rotary::detail::fractional_turns_of_real(static_cast<double>(m), w);
+      EXPECT_TRUE(rotary_test::bitwise_equal(a.hi, b.hi) && rotary_test::bitwise_equal(a.lo, b.lo))
+          << theta << " " << m;
+    }
+  }
+}
+
 TEST(MultiAxisRope, BadPositionsThrowBeforeAnythingIsWritten) {
   const axis_map m = axis_map::mrope(rotary::rope_frequencies(16), {2, 3, 3});
   multi_axis_angles<float> angles(m, 8);

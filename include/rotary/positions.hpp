@@ -264,7 +264,8 @@ class positions {
   /// Calls f(t, b, s, n, m) for runs of n tokens t, ..., t + n - 1 of one sequence (b) at
   /// consecutive positions m, ..., m + n - 1, covering flat tokens [begin, end) in order:
   /// one run per sequence for offsets, starts and packed sequences, runs of one token for
-  /// position ids. \pre validate() passed for these sequences.
+  /// position ids, one run per sequence for multi-axis positions (m = s there: unused, the
+  /// angle source reads each token's positions). \pre validate() passed for these sequences.
   template <class F>
   void for_each_run(std::ptrdiff_t seq, std::ptrdiff_t begin, std::ptrdiff_t end, F&& f) const {
     if (begin >= end) return;
@@ -285,21 +286,19 @@ class positions {
     }
     std::ptrdiff_t b = 0, s = begin;  // no division for the usual begin = 0
     if (begin >= seq) b = begin / seq, s = begin % seq;
-    if (kind_ == kind::ids || kind_ == kind::axes) {
-      // Multi-axis: m is axis 0's position (0 for fractional ones); the source reads the
-      // others by token.
+    if (kind_ == kind::ids) {
       for (std::ptrdiff_t t = begin; t < end; ++t) {
-        const std::int64_t m = kind_ == kind::ids ? array_[t]
-                               : real_ != nullptr ? 0
-                                                  : axis_position(t, 0);
-        f(t, b, s, std::ptrdiff_t{1}, m);
+        f(t, b, s, std::ptrdiff_t{1}, array_[t]);
         if (++s == seq) s = 0, ++b;
       }
       return;
     }
     for (std::ptrdiff_t t = begin; t < end; ++b, s = 0) {
       const std::ptrdiff_t n = std::min<std::ptrdiff_t>(seq - s, end - t);
-      f(t, b, s, n, (kind_ == kind::offset ? offset_ : array_[b]) + s);
+      // Multi-axis positions: one run per sequence, m unused (0 + s); the source reads
+      // each token's positions itself.
+      const std::int64_t start = kind_ == kind::offset ? offset_ : kind_ == kind::axes ? 0 : array_[b];
+      f(t, b, s, n, start + s);
       t += n;
     }
   }

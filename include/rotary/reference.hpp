@@ -47,7 +47,7 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
   const std::ptrdiff_t batch = R == 4 ? in.extent(0) : 1;
   const std::ptrdiff_t seq = in.extent(R == 4 ? 1 : 0);
   const std::ptrdiff_t heads = in.extent(R - 2);
-  const auto [lo, hi] = pos.validate(function, batch, seq);
+  const auto [lo, hi] = detail::validate_positions_for(function, r.angles(), pos, batch, seq);
   if (batch == 0 || seq == 0 || heads == 0) return;
   r.angles().check_position_range(function, lo, hi);
 
@@ -79,10 +79,10 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
   }
   std::vector<std::remove_const_t<In>> x(static_cast<std::size_t>(head_dim));  // one head
   pos.for_each(seq, 0, batch * seq,
-               [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
+               [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
     const C* cos = nullptr;
     const C* sin = nullptr;
-    reader.coefficients(m, scratch.data(), cos, sin);
+    detail::token_coefficients(reader, pos, t, m, scratch.data(), cos, sin);
     for (std::ptrdiff_t h = 0; h < heads; ++h) {
       // Read the whole head first: in place, in and out are the same elements.
       for (std::ptrdiff_t e = 0; e < head_dim; ++e) {

@@ -42,6 +42,7 @@
 #include "element_type.hpp"
 #include "error.hpp"
 #include "execution.hpp"
+#include "multi_axis.hpp"
 #include "operand.hpp"
 #include "pairing.hpp"
 #include "positions.hpp"
@@ -260,15 +261,9 @@ class rope {
     constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
     const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
     const std::ptrdiff_t seq = first.in.extent(rank == 4 ? 1 : 0);
-    std::pair<std::int64_t, std::int64_t> range;
-    if constexpr (detail::has_axes<Source>::value) {
-      range = p.validate_axes(function, batch, seq, detail::axes_of(source_));
-      ROTARY_CHECK(!(scales_queries && p.is_fractional()), function,
-                   ": a query_scale needs integer positions, got fractional multi-axis ones");
-    } else {
-      range = p.validate(function, batch, seq);
-    }
-    const auto [lo, hi] = range;
+    const auto [lo, hi] = detail::validate_positions_for(function, source_, p, batch, seq);
+    ROTARY_CHECK(!(scales_queries && p.is_multi_axis()), function,
+                 ": a query_scale needs 1-D positions, got multi-axis ones");
     if (batch > 0 && seq > 0) {
       source_.check_position_range(function, lo, hi);
       if (scales_queries) options_.query_scale.check_positions(function, lo, hi);

@@ -17,6 +17,7 @@
 #include "table.hpp"
 #include "axis_map.hpp"
 #include "multi_axis.hpp"
+#include "mrope_positions.hpp"
 #include "positions.hpp"
 #include "operand.hpp"
 #include "execution.hpp"

@@ -198,52 +198,91 @@ template <class Reader>
 struct has_row_stride<Reader, std::void_t<decltype(std::declval<const Reader&>().row_stride())>>
     : std::true_type {};
 
-/// Readers that take the token (multi-axis sources: its positions on every axis), called
-/// one token at a time: coefficients_at(pos, t, m, scratch, cos, sin).
+/// Readers that take the call's positions (multi-axis sources), a run of up to
+/// max_run_tokens tokens at a time: coefficients_run(pos, t, n, m, scratch, cos, sin,
+/// row_stride) gives rows for tokens t, ..., t + n - 1 at a row_stride.
 template <class Reader, class = void>
 struct has_token_coefficients : std::false_type {};
 template <class Reader>
 struct has_token_coefficients<
-    Reader, std::void_t<decltype(std::declval<const Reader&>().coefficients_at(
-                std::declval<const positions&>(), std::ptrdiff_t{}, std::int64_t{},
-                static_cast<typename Reader::value_type*>(nullptr),
+    Reader, std::void_t<decltype(std::declval<const Reader&>().coefficients_run(
+                std::declval<const positions&>(), std::ptrdiff_t{}, std::ptrdiff_t{},
+                std::int64_t{}, static_cast<typename Reader::value_type*>(nullptr),
                 std::declval<const typename Reader::value_type*&>(),
-                std::declval<const typename Reader::value_type*&>()))>> : std::true_type {};
+                std::declval<const typename Reader::value_type*&>(),
+                std::declval<std::ptrdiff_t&>()))>> : std::true_type {};
+
+/// One token's cos/sin from either kind of reader (the reference paths).
+template <class Reader, class C>
+void token_coefficients(const Reader& reader, const positions& pos, std::ptrdiff_t t,
+                        std::int64_t m, C* scratch, const C*& cos, const C*& sin) noexcept {
+  if constexpr (has_token_coefficients<Reader>::value) {
+    std::ptrdiff_t row_stride = 0;
+    reader.coefficients_run(pos, t, 1, m, scratch, cos, sin, row_stride);
+  } else {
+    (void)pos;
+    (void)t;
+    reader.coefficients(m, scratch, cos, sin);
+  }
+}
+
+/// Scratch values of C per worker: the source's row and the kernels' expanded block
+/// (3 x rotary_dim), and for readers of positions, the rows of a run of tokens.
+template <class Reader>
+std::size_t scratch_per_worker(std::ptrdiff_t rotary_dim) noexcept {
+  std::ptrdiff_t rows = 3;
+  if constexpr (has_token_coefficients<Reader>::value) rows += Reader::max_run_tokens;
+  return static_cast<std::size_t>(rows * rotary_dim);
+}
 
 /// Rotates the (token, head) block [token_begin, token_end) x [head_begin, head_end), the
 /// heads numbered across the operands in order. Each (token, head) is computed the same way
 /// whatever the block, so any split of the work gives bitwise the same result.
-/// scratch: 3 x rotary_dim values of C (the source's row, then the expanded block).
+/// scratch: scratch_per_worker<Reader> values of C.
 template <pairing P, class Reader, class C, class... Ops>
 void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq,
                   const slice_geometry& g, const head_plan& plan, C* scratch,
                   std::ptrdiff_t token_begin, std::ptrdiff_t token_end, std::ptrdiff_t head_begin,
                   std::ptrdiff_t head_end, const Ops&... ops) noexcept {
   C* block = scratch + 2 * g.pairs;
-  auto run = [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
-                 std::int64_t m) {
-    const C* cos = nullptr;
-    const C* sin = nullptr;
-    if constexpr (has_token_coefficients<Reader>::value) {
-      reader.coefficients_at(pos, t, m, scratch, cos, sin);  // n = 1
-    } else {
-      (void)t;
-      reader.coefficients(m, scratch, cos, sin);
-    }
-    std::ptrdiff_t row_stride = 0;
-    if constexpr (has_row_stride<Reader>::value) row_stride = reader.row_stride();
+  C* rows = scratch + 6 * g.pairs;  // readers of positions: a run's rows
+  auto rotate_run = [&](std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n, std::int64_t m,
+                        const C* cos, const C* sin, std::ptrdiff_t row_stride) {
     std::ptrdiff_t first_head = 0;
     (rotate_operand_run<P>(ops, b, s, n, m, first_head, head_begin, head_end, g, plan, cos,
                            sin, row_stride, block),
      ...);
   };
-  if constexpr (has_row_stride<Reader>::value) {
-    pos.for_each_run(seq, token_begin, token_end, run);
+  const C* cos = nullptr;
+  const C* sin = nullptr;
+  if constexpr (has_token_coefficients<Reader>::value) {
+    (void)rows;
+    pos.for_each_run(seq, token_begin, token_end,
+                     [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
+                         std::int64_t m) {
+                       for (std::ptrdiff_t u = 0; u < n; u += Reader::max_run_tokens) {
+                         const std::ptrdiff_t k =
+                             n - u < Reader::max_run_tokens ? n - u : Reader::max_run_tokens;
+                         std::ptrdiff_t row_stride = 0;
+                         reader.coefficients_run(pos, t + u, k, m + u, rows, cos, sin, row_stride);
+                         rotate_run(b, s + u, k, m + u, cos, sin, row_stride);
+                       }
+                     });
+  } else if constexpr (has_row_stride<Reader>::value) {
+    (void)rows;
+    pos.for_each_run(seq, token_begin, token_end,
+                     [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
+                         std::int64_t m) {
+                       reader.coefficients(m, scratch, cos, sin);
+                       rotate_run(b, s, n, m, cos, sin, reader.row_stride());
+                     });
   } else {
+    (void)rows;
     // Rows computed per token into the scratch: one token per kernel call.
     pos.for_each(seq, token_begin, token_end,
-                 [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
-                   run(t, b, s, 1, m);
+                 [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
+                   reader.coefficients(m, scratch, cos, sin);
+                   rotate_run(b, s, 1, m, cos, sin, 0);
                  });
   }
 }
@@ -263,7 +302,7 @@ void rotate_token_operands(const execution& ex, const Reader& reader, const posi
                    : elements + tokens * ops.rows.heads * ops.rows.head_dim),
    ...);
   const std::ptrdiff_t n = worker_count(ex, elements, units);
-  const std::size_t per_worker = 3 * static_cast<std::size_t>(2 * g.pairs);
+  const std::size_t per_worker = scratch_per_worker<Reader>(2 * g.pairs);
   scratch_buffer<C> scratch(static_cast<std::size_t>(n) * per_worker);
   if (n == 1) {
     rotate_block<P>(reader, pos, seq, g, plan, scratch.data(), 0, tokens, 0, heads, ops...);

@@ -330,6 +330,42 @@ TEST(MultiAxisRope, MixedSequencesMatchTheReference) {
   }
 }
 
+/// Keys rotated at P and shifted by d equal keys rotated at P + d (one more rounding):
+/// a context shift on every axis, and the time axis alone, with negative deltas.
+TEST(ShiftAxes, ShiftedKeysAreKeysRotatedAtTheShiftedPositions) {
+  for (const map_case& mc : map_cases()) {
+    SCOPED_TRACE(mc.name);
+    const std::ptrdiff_t d = mc.map.rotary_dim(), axes = mc.map.axes(), tokens = 33;
+    const multi_axis_angles<float> angles(mc.map, 512);
+    const rotary::rope r(angles, mc.pair);
+    const auto pos = random_positions(tokens, axes, 200, 31);
+    const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * d), 32);
+    std::vector<std::int64_t> every(static_cast<std::size_t>(axes), -57), time(static_cast<std::size_t>(axes), 0);
+    time[0] = 111;
+    for (const auto& delta : {every, time}) {
+      std::vector<std::int64_t> moved = pos;
+      for (std::ptrdiff_t t = 0; t < tokens; ++t) {
+        for (std::ptrdiff_t k = 0; k < axes; ++k) moved[t * axes + k] += 100 + delta[k];
+      }
+      std::vector<std::int64_t> start = pos;
+      for (auto& v : start) v += 100;
+      std::vector<float> shifted = x, direct = x;
+      r.forward(rotary_test::view3(shifted, tokens, heads, d), positions::token_major(start.data(), tokens, axes));
+      rotary::shift_axes(rotary_test::view3(shifted, tokens, heads, d), mc.map, delta, mc.pair);
+      r.forward(rotary_test::view3(direct, tokens, heads, d), positions::token_major(moved.data(), tokens, axes));
+      double worst = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(double(shifted[i]) - direct[i]));
+      EXPECT_LE(worst, 8 * std::ldexp(1.0, -24)) << worst;
+    }
+  }
+  const axis_map m = axis_map::pixtral(16);
+  std::vector<float> k(16, 1.0f);
+  rotary_test::expect_error([&] { rotary::shift_axes(rotary_test::view3(k, 1, 1, 16), m, {1, 2, 3}, pairing::half_split); },
+                            "shift_axes: 3 deltas for an axis map of 2 axes");
+  rotary_test::expect_error([&] { rotary::shift_axes(rotary_test::view3(k, 1, 1, 8), m, {1, 2}, pairing::half_split); },
+                            "shift_axes");
+}
+
 // ---- Qwen2-VL numbering and the fractional angle ------------------------------------------
 
 TEST(MropePositions, NumbersTextAndGridsAsGetRopeIndex) {

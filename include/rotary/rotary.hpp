@@ -23,6 +23,7 @@
 #include "execution.hpp"
 #include "rotate.hpp"
 #include "rope.hpp"
+#include "shift_axes.hpp"
 #include "query_scale.hpp"
 #include "scale_queries.hpp"
 #include "rotate_qk.hpp"

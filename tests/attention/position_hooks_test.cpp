@@ -125,3 +125,37 @@ TEST(PositionHooksTest, InputsAreNotModified) {
 }
 
 }  // namespace
+
+// Multi-axis RoPE through the same hook: an image + text sequence, (t, h, w) positions.
+// Shifting every token by the same amount on any one axis leaves the attention unchanged
+// (the score depends on position differences per axis); moving one token does not.
+TEST(PositionHooksTest, MultiAxisRopeIsRelativeOnEveryAxis) {
+  rotary::mrope_positions layout;
+  layout.text(5).grid(1, 3, 4).text(7);  // 24 tokens
+  const inputs in(layout.tokens());
+  const rotary::multi_axis_angles<double> angles(
+      rotary::axis_map::mrope(rotary::rope_frequencies(kDim, 1e4), {2, 3, 3}), 64);
+  const auto hook = rotary::make_rope_hook<pairing::half_split>(angles);
+  auto attend = [&](const std::vector<double>& pos) {
+    std::vector<double> out(in.q.size());
+    rotary::attention_options<double> options;
+    options.causal = true;
+    const auto p = positions::token_major(pos.data(), in.n, 3);
+    rotary::attention_with_positions<double>(
+        hook, tensor_view<const double, 3>(in.q.data(), {in.n, kHeads, kDim}), p,
+        tensor_view<const double, 3>(in.k.data(), {in.n, kKvHeads, kDim}), p,
+        tensor_view<const double, 3>(in.v.data(), {in.n, kKvHeads, kDim}),
+        tensor_view<double, 3>(out.data(), {in.n, kHeads, kDim}), options);
+    return out;
+  };
+  const std::vector<double> base = layout.token_major();
+  const auto reference = attend(base);
+  for (int axis = 0; axis < 3; ++axis) {
+    std::vector<double> shifted = base;
+    for (std::size_t t = 0; t < shifted.size() / 3; ++t) shifted[3 * t + axis] += 29.0;
+    EXPECT_LT(max_abs_diff(reference, attend(shifted)), 1e-12) << axis;
+  }
+  std::vector<double> moved = base;
+  moved[3 * 8 + 0] += 5.0;  // one image patch to another time
+  EXPECT_GT(max_abs_diff(reference, attend(moved)), 1e-3);
+}

@@ -43,6 +43,7 @@
 #include "error.hpp"
 #include "execution.hpp"
 #include "multi_axis.hpp"
+#include "xpos.hpp"
 #include "operand.hpp"
 #include "pairing.hpp"
 #include "positions.hpp"
@@ -221,6 +222,11 @@ class rope {
                      ": the rope has a query_scale, so each operand must name its role "
                      "(rotary::query(...) or rotary::key(...)); got an operand without one");
       }
+      if constexpr (detail::is_xpos<Source>::value) {
+        ROTARY_CHECK(d != direction::inverse, function,
+                     ": xPos is not a rotation, so it has no inverse here; the inverse of the "
+                     "query transform is the transpose with xpos_role::key (and vice versa)");
+      }
       rotate(function, d, p, ops...);
       // R_m^{-1} with a cos/sin factor A in the angles (a scaling scheme's table): the
       // transpose applied A R_m^T; (A R_m)^{-1} = R_m^T / A, so the rotated elements are
@@ -266,6 +272,9 @@ class rope {
                  ": a query_scale needs 1-D positions, got multi-axis ones");
     if (batch > 0 && seq > 0) {
       source_.check_position_range(function, lo, hi);
+      if constexpr (detail::is_xpos<Source>::value) {
+        (detail::xpos_of(source_).template check_storage<storage_type_t<typename Ops::out_type>>(function, lo, hi), ...);
+      }
       if (scales_queries) options_.query_scale.check_positions(function, lo, hi);
     }
     const detail::query_scale_step step{scales_queries ? &options_.query_scale : nullptr,

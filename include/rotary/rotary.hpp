@@ -18,6 +18,7 @@
 #include "axis_map.hpp"
 #include "multi_axis.hpp"
 #include "mrope_positions.hpp"
+#include "xpos.hpp"
 #include "positions.hpp"
 #include "operand.hpp"
 #include "execution.hpp"

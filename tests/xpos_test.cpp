@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// xPos (xpos.hpp) against its definition written out here in long double: zeta_i, the
+// scaled rotation of queries and keys, the m - n property with q and k rotated in separate
+// calls (and a fixed centre), the decay with distance, the inverse by the other role's
+// transpose, each storage type's range, and bad parameters. xPos is exempt from the norm
+// test: it scales.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "expect_error.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using rotary::pairing;
+using rotary::positions;
+using rotary::xpos_angles;
+using rotary::xpos_role;
+
+constexpr std::ptrdiff_t d = 32, half = 16;
+constexpr double gamma_ = 0.4, scale_base = 512.0;
+
+long double zeta(std::ptrdiff_t i) {
+  return (2.0L * i / d + gamma_) / (1.0L + gamma_);
+}
+
+/// y = zeta^(+-(m - c) / S) R_m x per pair (interleaved), long double.
+std::vector<long double> expected(const std::vector<float>& x, std::int64_t m, double c, bool query) {
+  const auto theta = rotary::rope_frequencies(d);
+  std::vector<long double> y(x.begin(), x.end());
+  for (std::ptrdiff_t i = 0; i < half; ++i) {
+    const long double e = (query ? 1 : -1) * (static_cast<long double>(m) - c) / scale_base;
+    const long double f = std::pow(zeta(i), e);
+    const long double a = static_cast<long double>(m) * static_cast<long double>(theta[static_cast<std::size_t>(i)]);
+    const long double xa = x[static_cast<std::size_t>(2 * i)], xb = x[static_cast<std::size_t>(2 * i + 1)];
+    y[static_cast<std::size_t>(2 * i)] = f * (xa * std::cos(a) - xb * std::sin(a));
+    y[static_cast<std::size_t>(2 * i + 1)] = f * (xb * std::cos(a) + xa * std::sin(a));
+  }
+  return y;
+}
+
+std::vector<float> rotated(const xpos_angles<float>& a, std::vector<float> x, std::int64_t m) {
+  rotary::rope(a, pairing::interleaved).forward(rotary_test::view3(x, 1, 1, d), positions::from_offset(m));
+  return x;
+}
+
+TEST(Xpos, ZetaAndTheScaledRotationMatchTheDefinition) {
+  const double c = 300.0;
+  const xpos_angles<float> q(rotary::rope_frequencies(d), xpos_role::query, c);
+  const xpos_angles<float> k(rotary::rope_frequencies(d), xpos_role::key, c);
+  for (std::ptrdiff_t i = 0; i < half; ++i) EXPECT_NEAR(q.zeta(i), static_cast<double>(zeta(i)), 4e-16);
+  const auto x = rotary_test::random_vector<float>(d, 3);
+  for (std::int64_t m : {0, 1, 299, 300, 1000, 5000}) {
+    for (bool is_query : {true, false}) {
+      const auto y = rotated(is_query ? q : k, x, m);
+      const auto e = expected(x, m, c, is_query);
+      for (std::ptrdiff_t j = 0; j < d; ++j) {
+        const double tol = 4 * std::ldexp(1.0, -24) * std::max(1.0L, std::fabs(e[static_cast<std::size_t>(j)]) * 4);
+        EXPECT_NEAR(y[static_cast<std::size_t>(j)], static_cast<double>(e[static_cast<std::size_t>(j)]), tol) << m << " " << j;
+      }
+    }
+  }
+}
+
+TEST(Xpos, ScoresDependOnlyOnTheDistanceAndDecay) {
+  const double c = 2048.0;  // fixed for the sequence: queries now, keys cached long ago
+  const xpos_angles<double> q(rotary::rope_frequencies(d), xpos_role::query, c);
+  const xpos_angles<double> k(rotary::rope_frequencies(d), xpos_role::key, c);
+  const auto xd = rotary_test::random_vector<double>(d, 5);
+  auto score = [&](std::int64_t m, std::int64_t n) {
+    std::vector<double> a = xd, b = xd;  // q = k: the decay of RoFormer's section 3.4.3 setting
+    rotary::rope(q, pairing::interleaved).forward(rotary_test::view3(a, 1, 1, d), positions::from_offset(m));
+    rotary::rope(k, pairing::interleaved).forward(rotary_test::view3(b, 1, 1, d), positions::from_offset(n));
+    double s = 0;
+    for (std::ptrdiff_t j = 0; j < d; ++j) s += a[static_cast<std::size_t>(j)] * b[static_cast<std::size_t>(j)];
+    return s;
+  };
+  for (std::int64_t distance : {0, 3, 50, 700}) {
+    const double s0 = score(100 + distance, 100);
+    for (std::int64_t shift : {1, 999, 3900}) {
+      EXPECT_NEAR(score(100 + distance + shift, 100 + shift), s0, 1e-12 * std::max(1.0, std::fabs(s0)))
+          << distance << " " << shift;
+    }
+  }
+  // The scale alone: with the rotation removed (all-zero frequencies) a pair contributes
+  // zeta_i^(distance / S) |x_pair|^2, decreasing with the distance.
+  const std::vector<double> zero(half, 0.0);
+  const xpos_angles<double> q0(zero, xpos_role::query, c), k0(zero, xpos_role::key, c);
+  double previous = 1e300;
+  for (std::int64_t distance : {0, 10, 100, 1000, 4000}) {
+    std::vector<double> a = xd, b = xd;
+    rotary::rope(q0, pairing::interleaved).forward(rotary_test::view3(a, 1, 1, d), positions::from_offset(5000 + distance));
+    rotary::rope(k0, pairing::interleaved).forward(rotary_test::view3(b, 1, 1, d), positions::from_offset(5000));
+    double s = 0, e = 0;
+    for (std::ptrdiff_t i = 0; i < half; ++i) {
+      const double p2 = xd[2 * i] * xd[2 * i] + xd[2 * i + 1] * xd[2 * i + 1];
+      e += static_cast<double>(std::pow(zeta(i), static_cast<long double>(distance) / scale_base)) * p2;
+    }
+    for (std::ptrdiff_t j = 0; j < d; ++j) s += a[static_cast<std::size_t>(j)] * b[static_cast<std::size_t>(j)];
+    EXPECT_NEAR(s, e, 1e-12 * e) << distance;
+    EXPECT_LT(s, previous);
+    previous = s;
+  }
+}
+
+TEST(Xpos, TheOtherRolesTransposeUndoesItAndInverseThrows) {
+  const xpos_angles<float> q(rotary::rope_frequencies(d), xpos_role::query, 100.0);
+  const xpos_angles<float> k(rotary::rope_frequencies(d), xpos_role::key, 100.0);
+  const auto x = rotary_test::random_vector<float>(d, 7);
+  std::vector<float> y = rotated(q, x, 900);
+  rotary::rope(k, pairing::interleaved).transpose(rotary_test::view3(y, 1, 1, d), positions::from_offset(900));
+  for (std::ptrdiff_t j = 0; j < d; ++j) EXPECT_NEAR(y[static_cast<std::size_t>(j)], x[static_cast<std::size_t>(j)], 1e-6);
+  std::vector<float> z = x;
+  rotary_test::expect_error([&] {
+    rotary::rope(q, pairing::interleaved).inverse(rotary_test::view3(z, 1, 1, d), positions::from_offset(1));
+  }, "rope::inverse: xPos is not a rotation");
+}
+
+template <class F>
+void expect_range_error(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception; expected: " << needle;
+  } catch (const rotary::out_of_range& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(Xpos, EachStorageTypeHasItsRange) {
+  const xpos_angles<float> k(rotary::rope_frequencies(d), xpos_role::key, 0.0);
+  const double float_max = k.max_distance(static_cast<double>(std::numeric_limits<float>::max()));
+  const double half_max = k.max_distance(65504.0);
+  // ln(max) / (ln(1.4 / 0.4) / 512): about 36,000 and 4,500.
+  EXPECT_NEAR(float_max, 88.7228 / (std::log(3.5) / 512), 1.0);
+  EXPECT_NEAR(half_max, std::log(65504.0) / (std::log(3.5) / 512), 1.0);
+  std::vector<float> x(d, 0.5f);
+  const auto before = x;
+  expect_range_error([&] { rotated(k, x, static_cast<std::int64_t>(float_max) + 1); },
+                     "the scale overflows the compute type");
+  std::vector<rotary::float16> h(d, rotary::float16(0.5f)), out(d);
+  const rotary::rope r(k, pairing::interleaved);
+  const auto hin = rotary::tensor_view<const rotary::float16, 3>(h.data(), {1, 1, d});
+  const auto hout = rotary::tensor_view<rotary::float16, 3>(out.data(), {1, 1, d});
+  r.forward(hin, hout, positions::from_offset(static_cast<std::int64_t>(half_max)));  // fits
+  for (const auto& v : out) EXPECT_TRUE(std::isfinite(static_cast<float>(v)));
+  expect_range_error([&] { r.forward(hin, hout, positions::from_offset(static_cast<std::int64_t>(half_max) + 1)); },
+                     "the scale overflows float16");
+  EXPECT_TRUE(rotary_test::bitwise_equal(x, before));
+  rotary_test::expect_error([] { xpos_angles<float>(rotary::rope_frequencies(8), xpos_role::query, 0.0, 0.0); },
+                            "xpos_angles: gamma must be finite and > 0, got 0");
+  rotary_test::expect_error([] { xpos_angles<float>(rotary::rope_frequencies(8), xpos_role::query, 0.0, 0.4, -1.0); },
+                            "xpos_angles: scale_base must be finite and > 0");
+  rotary_test::expect_error([] { xpos_angles<float>(rotary::rope_frequencies(8), xpos_role::query, std::nan("")); },
+                            "xpos_angles: centre must be finite");
+}
+
+}  // namespace

@@ -67,6 +67,14 @@ class index_array {
   }
   std::ptrdiff_t size() const noexcept { return size_; }
   const void* data() const noexcept { return data_; }
+  /// Entries [offset, offset + size) as an array of their own.
+  index_array subarray(std::ptrdiff_t offset, std::ptrdiff_t size) const noexcept {
+    index_array a = *this;
+    a.data_ = static_cast<const char*>(data_) +
+              offset * static_cast<std::ptrdiff_t>(wide_ ? sizeof(std::int64_t) : sizeof(std::int32_t));
+    a.size_ = size;
+    return a;
+  }
 
  private:
   const void* data_ = nullptr;
@@ -166,6 +174,18 @@ class positions {
   }
 
   bool is_multi_axis() const noexcept { return kind_ == kind::axes; }
+  /// Multi-axis positions of tokens [begin, begin + count) (\pre is_multi_axis(), and the
+  /// tokens exist).
+  positions tokens(std::ptrdiff_t begin, std::ptrdiff_t count) const noexcept {
+    positions p = *this;
+    if (real_ != nullptr) {
+      p.real_ = real_ + begin * token_stride_;
+      p.real_count_ = count;
+    } else {
+      p.array_ = array_.subarray(begin * token_stride_, count);
+    }
+    return p;
+  }
   /// The number of position axes: 1 except for multi-axis positions.
   std::ptrdiff_t axes() const noexcept { return kind_ == kind::axes ? axes_ : 1; }
   /// Multi-axis positions given as doubles.

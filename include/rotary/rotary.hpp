@@ -25,6 +25,7 @@
 #include "rotate.hpp"
 #include "rope.hpp"
 #include "shift_axes.hpp"
+#include "cache_write.hpp"
 #include "query_scale.hpp"
 #include "scale_queries.hpp"
 #include "rotate_qk.hpp"

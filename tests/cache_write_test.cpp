@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// rotate_into_cache (cache_write.hpp): keys rotated straight into their cache rows and values
+// copied beside them, bitwise the unfused sequence (rotate out of place, then copy each row
+// to its slot), for paged and ring slot maps, float and 16-bit caches, 1-D and multi-axis
+// positions; rows no slot names stay untouched; bad input throws before anything is written.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "expect_error.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+using rotary::bfloat16;
+using rotary::pairing;
+using rotary::positions;
+using rotary::tensor_view;
+
+constexpr std::ptrdiff_t kv_heads = 2, dim = 64, rows = 40;
+
+template <class Cache>
+void check_against_unfused(const std::vector<std::int32_t>& slots, const positions& pos,
+                           rotary::rope<rotary::angles_ref<rotary::cos_sin_table<float>>>& r) {
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(slots.size());
+  const auto k = rotary_test::random_vector<float>(static_cast<std::size_t>(n * kv_heads * dim), 3);
+  const auto v = rotary_test::random_vector<float>(static_cast<std::size_t>(n * kv_heads * dim), 4);
+  std::vector<Cache> kc(static_cast<std::size_t>(rows * kv_heads * dim), Cache(0.125f)), vc = kc;
+  std::vector<Cache> k_expect = kc, v_expect = vc, rotated(k.size());
+  // Unfused: rotate out of place into a staging buffer, then copy rows to their slots.
+  r.forward(tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+            tensor_view<Cache, 3>(rotated.data(), {n, kv_heads, dim}), pos);
+  for (std::ptrdiff_t t = 0; t < n; ++t) {
+    const std::size_t row = static_cast<std::size_t>(slots[static_cast<std::size_t>(t)] * kv_heads * dim);
+    for (std::ptrdiff_t e = 0; e < kv_heads * dim; ++e) {
+      k_expect[row + static_cast<std::size_t>(e)] = rotated[static_cast<std::size_t>(t * kv_heads * dim + e)];
+      v_expect[row + static_cast<std::size_t>(e)] = Cache(v[static_cast<std::size_t>(t * kv_heads * dim + e)]);
+    }
+  }
+  rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                            tensor_view<const float, 3>(v.data(), {n, kv_heads, dim}),
+                            tensor_view<Cache, 3>(kc.data(), {rows, kv_heads, dim}),
+                            tensor_view<Cache, 3>(vc.data(), {rows, kv_heads, dim}), slots.data(),
+                            n, pos);
+  EXPECT_TRUE(rotary_test::bitwise_equal(kc, k_expect));
+  EXPECT_TRUE(rotary_test::bitwise_equal(vc, v_expect));
+}
+
+TEST(RotateIntoCache, IsBitwiseTheUnfusedRotateThenCopy) {
+  rotary::cos_sin_table<float> table(48, 256);  // partial: 48 of 64 rotated, the rest copied
+  for (pairing p : {pairing::half_split, pairing::interleaved}) {
+    rotary::rope_options o;
+    o.rotary_offset = 8;
+    auto r = rotary::rope(table, p, o);
+    const std::vector<std::int32_t> paged = {16, 17, 18, 19, 4, 5, 6, 30, 31, 0};  // blocks of 4
+    const std::vector<std::int32_t> ring = {37, 38, 39, 0, 1, 2};                  // wrapped
+    std::vector<std::int64_t> ids = {5, 9, 9, 200, 0, 1, 2, 3, 4, 7};
+    check_against_unfused<float>(paged, positions::from_offset(100), r);
+    check_against_unfused<bfloat16>(paged, positions::from_ids(ids.data(), 10), r);
+    check_against_unfused<rotary::float16>(ring, positions::from_offset(37), r);
+    check_against_unfused<float>(std::vector<std::int32_t>{12}, positions::from_offset(255), r);
+  }
+}
+
+TEST(RotateIntoCache, TakesMultiAxisPositions) {
+  const auto map = rotary::axis_map::mrope(rotary::rope_frequencies(dim, 1e6), {8, 12, 12});
+  const rotary::multi_axis_angles<float> angles(map, 64);
+  const rotary::rope r(angles, pairing::half_split);
+  rotary::mrope_positions mp;
+  mp.text(3).grid(1, 2, 3).text(2);  // 11 tokens
+  const std::ptrdiff_t n = mp.tokens();
+  std::vector<std::int32_t> slots;
+  for (std::ptrdiff_t t = 0; t < n; ++t) slots.push_back(static_cast<std::int32_t>((t * 3 + 5) % rows));
+  const auto k = rotary_test::random_vector<float>(static_cast<std::size_t>(n * kv_heads * dim), 8);
+  std::vector<float> rotated(k.size()), kc(static_cast<std::size_t>(rows * kv_heads * dim)), vc = kc;
+  r.forward(tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+            tensor_view<float, 3>(rotated.data(), {n, kv_heads, dim}), mp.view());
+  rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                            tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                            tensor_view<float, 3>(kc.data(), {rows, kv_heads, dim}),
+                            tensor_view<float, 3>(vc.data(), {rows, kv_heads, dim}), slots.data(), n,
+                            mp.view());
+  for (std::ptrdiff_t t = 0; t < n; ++t) {
+    EXPECT_EQ(std::memcmp(kc.data() + slots[static_cast<std::size_t>(t)] * kv_heads * dim,
+                          rotated.data() + t * kv_heads * dim, kv_heads * dim * sizeof(float)),
+              0)
+        << t;
+  }
+}
+
+TEST(RotateIntoCache, BadInputThrowsBeforeAnythingIsWritten) {
+  rotary::cos_sin_table<float> table(dim, 64);
+  const auto r = rotary::rope(table, pairing::half_split);
+  std::vector<float> k(static_cast<std::size_t>(3 * kv_heads * dim), 0.5f), v = k;
+  std::vector<float> kc(static_cast<std::size_t>(rows * kv_heads * dim), 0.25f), vc = kc;
+  const auto kc0 = kc, vc0 = vc;
+  auto call = [&](std::vector<std::int32_t> slots, std::ptrdiff_t n_slots, const positions& p,
+                  std::ptrdiff_t cache_heads = kv_heads) {
+    rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {3, kv_heads, dim}),
+                              tensor_view<const float, 3>(v.data(), {3, kv_heads, dim}),
+                              tensor_view<float, 3>(kc.data(), {rows * kv_heads / cache_heads, cache_heads, dim}),
+                              tensor_view<float, 3>(vc.data(), {rows, kv_heads, dim}), slots.data(),
+                              n_slots, p);
+  };
+  const auto p0 = positions::from_offset(0);
+  rotary_test::expect_error([&] { call({1, 2, 2}, 3, p0); }, "rotate_into_cache: slot 2 is written by two tokens");
+  rotary_test::expect_error([&] { call({1, 2, 40}, 3, p0); }, "rotate_into_cache: slots[2] must be in [0, 40)");
+  rotary_test::expect_error([&] { call({1, -1, 3}, 3, p0); }, "slots[1] must be in [0, 40)");
+  rotary_test::expect_error([&] { call({1, 2}, 2, p0); }, "rotate_into_cache: slots has 2 entries, expected one per token = 3");
+  rotary_test::expect_error([&] { call({1, 2, 3}, 3, p0, 1); }, "k and k_cache extents differ in dimension 1");
+  try {
+    call({1, 2, 3}, 3, positions::from_offset(62));
+    ADD_FAILURE() << "no exception for positions past the table";
+  } catch (const rotary::out_of_range& e) {
+    EXPECT_NE(std::string(e.what()).find("rotate_into_cache: position 64 is past the end"), std::string::npos) << e.what();
+  }
+  // A value cache over the keys' own memory.
+  rotary_test::expect_error([&] {
+    rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {3, kv_heads, dim}),
+                              tensor_view<const float, 3>(v.data(), {3, kv_heads, dim}),
+                              tensor_view<float, 3>(kc.data(), {rows, kv_heads, dim}),
+                              tensor_view<float, 3>(k.data(), {3, kv_heads, dim}),
+                              std::vector<std::int32_t>{0, 1, 2}.data(), 3, positions::from_offset(0));
+  }, "the caches must share no element with k, v or each other");
+  EXPECT_TRUE(rotary_test::bitwise_equal(kc, kc0));
+  EXPECT_TRUE(rotary_test::bitwise_equal(vc, vc0));
+}
+
+}  // namespace

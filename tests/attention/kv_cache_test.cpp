@@ -171,3 +171,38 @@ TEST(KvCacheRerotate, MovesEveryKeyAtItsPosition) {
 }
 
 }  // namespace
+
+// append_rotated (the fused RoPE + cache write) is bitwise rotate-then-append, token by
+// token across a prefill and decode steps, and checks before writing.
+TYPED_TEST(KvCacheTest, AppendRotatedIsRotateThenAppend) {
+  using T = TypeParam;
+  const std::ptrdiff_t n = 21;
+  rotary::cos_sin_table<T> table(kDim, 64);
+  const auto k = random_vector<T>(n * kKvHeads * kDim, 31);
+  const auto v = random_vector<T>(n * kKvHeads * kDim, 32);
+  kv_cache<T> fused(kKvHeads, kDim, 32), plain(kKvHeads, kDim, 32);
+  auto kr = k;
+  rotary::rotate<pairing::half_split>(tensor_view<T, 3>(kr.data(), {n, kKvHeads, kDim}), table,
+                                      positions::from_offset(0));
+  plain.append(tensor_view<const T, 3>(kr.data(), {n, kKvHeads, kDim}),
+               tensor_view<const T, 3>(v.data(), {n, kKvHeads, kDim}));
+  const std::ptrdiff_t prefill = 17, row = kKvHeads * kDim;
+  fused.template append_rotated<pairing::half_split>(
+      tensor_view<const T, 3>(k.data(), {prefill, kKvHeads, kDim}),
+      tensor_view<const T, 3>(v.data(), {prefill, kKvHeads, kDim}), table);
+  for (std::ptrdiff_t t = prefill; t < n; ++t) {
+    fused.template append_rotated<pairing::half_split>(
+        tensor_view<const T, 3>(k.data() + t * row, {1, kKvHeads, kDim}),
+        tensor_view<const T, 3>(v.data() + t * row, {1, kKvHeads, kDim}), table);
+  }
+  const auto a = fused.keys(), b = plain.keys();
+  EXPECT_EQ(std::vector<T>(a.data(), a.data() + a.size()), std::vector<T>(b.data(), b.data() + b.size()));
+  const auto va = fused.values(), vb = plain.values();
+  EXPECT_EQ(std::vector<T>(va.data(), va.data() + va.size()), std::vector<T>(vb.data(), vb.data() + vb.size()));
+  kv_cache<T> full(kKvHeads, kDim, 4);
+  EXPECT_THROW(full.template append_rotated<pairing::half_split>(
+                   tensor_view<const T, 3>(k.data(), {5, kKvHeads, kDim}),
+                   tensor_view<const T, 3>(v.data(), {5, kKvHeads, kDim}), table),
+               rotary::invalid_argument);
+  EXPECT_EQ(full.size(), 0);
+}

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "../cache_write.hpp"
 #include "../rerotate.hpp"
 #include "sdpa.hpp"
 
@@ -79,6 +80,33 @@ class kv_cache {
         for (std::ptrdiff_t j = 0; j < v_dim_; ++j) vd[j] = v(t, h, j);
       }
     }
+  }
+
+  /// Appends n tokens whose keys are not yet rotated: k [n][num_kv_heads][head_dim] is
+  /// rotated at positions next_position() .. + n - 1 straight into the cache rows, v copied,
+  /// in one pass (rotate_into_cache). angles and P as for every key of this cache.
+  /// Throws as append does, and as a rope call does, before anything is written.
+  template <pairing P, class Angles>
+  void append_rotated(tensor_view<const T, 3> k, tensor_view<const T, 3> v, const Angles& angles,
+                      std::ptrdiff_t rotary_offset = 0) {
+    constexpr const char* fn = "kv_cache::append_rotated";
+    detail::check_attention_view(fn, "k", k);
+    detail::check_attention_view(fn, "v", v);
+    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0),
+                 "][", k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
+                 "][head_dim = ", dim_, "]");
+    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_,
+                 fn, ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2),
+                 "], expected [", k.extent(0), "][", heads_, "][", v_dim_, "]");
+    ROTARY_CHECK(size_ + k.extent(0) <= capacity_, fn, ": cache full: size ", size_, " + ",
+                 k.extent(0), " new tokens > capacity ", capacity_);
+    std::vector<std::int64_t> slots(static_cast<std::size_t>(k.extent(0)));
+    for (std::size_t t = 0; t < slots.size(); ++t) slots[t] = size_ + static_cast<std::int64_t>(t);
+    const auto r = detail::rope_access::make(fn, angles, P, {rotary_offset});
+    rotate_into_cache(r, k, v, tensor_view<T, 3>(keys_.data(), {capacity_, heads_, dim_}),
+                      tensor_view<T, 3>(values_.data(), {capacity_, heads_, v_dim_}), slots.data(),
+                      k.extent(0), positions::from_offset(next_position()));
+    size_ += k.extent(0);
   }
 
   /// Forgets the `count` oldest tokens; the others keep their keys and positions

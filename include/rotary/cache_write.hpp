@@ -83,16 +83,25 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
   detail::check_footprint(fn, "k", k.extent(2), r.options().rotary_offset, r.footprint());
   ROTARY_CHECK(!r.options().query_scale.active(), fn, ": keys take no query_scale");
   const std::ptrdiff_t rows = std::min(k_cache.extent(0), v_cache.extent(0));
-  std::vector<std::int64_t> sorted(static_cast<std::size_t>(tokens));
   for (std::ptrdiff_t t = 0; t < tokens; ++t) {
     ROTARY_CHECK(slots[t] >= 0 && slots[t] < rows, fn, ": slots[", t, "] must be in [0, ", rows,
                  ") (rows of k_cache and v_cache), got ", slots[t]);
-    sorted[static_cast<std::size_t>(t)] = slots[t];
   }
-  std::sort(sorted.begin(), sorted.end());
-  const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
-  ROTARY_CHECK(twice == sorted.end(), fn, ": slot ", twice == sorted.end() ? 0 : *twice,
-               " is written by two tokens");
+  // No slot twice: pairwise for a few tokens (decode: no allocation), sorted otherwise.
+  std::int64_t twice = -1;
+  if (tokens <= 32) {
+    for (std::ptrdiff_t t = 1; t < tokens && twice < 0; ++t) {
+      for (std::ptrdiff_t u = 0; u < t; ++u) {
+        if (slots[u] == slots[t]) twice = slots[t];
+      }
+    }
+  } else {
+    std::vector<std::int64_t> sorted(slots, slots + tokens);
+    std::sort(sorted.begin(), sorted.end());
+    const auto it = std::adjacent_find(sorted.begin(), sorted.end());
+    if (it != sorted.end()) twice = *it;
+  }
+  ROTARY_CHECK(twice < 0, fn, ": slot ", twice, " is written by two tokens");
   ROTARY_CHECK(!detail::views_share_element(k, k_cache) && !detail::views_share_element(v, k_cache) &&
                    !detail::views_share_element(k, v_cache) &&
                    !detail::views_share_element(v, v_cache) &&

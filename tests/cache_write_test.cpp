@@ -130,3 +130,23 @@ TEST(RotateIntoCache, BadInputThrowsBeforeAnythingIsWritten) {
 }
 
 }  // namespace
+
+namespace {
+TEST(RotateIntoCache, FindsADuplicateSlotInALongCall) {
+  rotary::cos_sin_table<float> table(dim, 64);
+  const auto r = rotary::rope(table, pairing::half_split);
+  const std::ptrdiff_t n = 40;
+  std::vector<float> k(static_cast<std::size_t>(n * kv_heads * dim), 0.5f);
+  std::vector<float> kc(static_cast<std::size_t>(rows * kv_heads * dim), 0.25f), vc = kc;
+  std::vector<std::int64_t> slots;
+  for (std::ptrdiff_t t = 0; t < n; ++t) slots.push_back(n - 1 - t);
+  slots[35] = slots[2];
+  rotary_test::expect_error([&] {
+    rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                              tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                              tensor_view<float, 3>(kc.data(), {rows, kv_heads, dim}),
+                              tensor_view<float, 3>(vc.data(), {rows, kv_heads, dim}), slots.data(), n,
+                              positions::from_offset(0));
+  }, "rotate_into_cache: slot 37 is written by two tokens");
+}
+}  // namespace

@@ -69,6 +69,11 @@ struct rope_options {
   /// Ministral 3's llama_4_scaling_beta). When active, every operand of a call must name
   /// its role (rotary::query(...) or rotary::key(...)); only queries are scaled.
   rotary::query_scale query_scale{};
+  /// Per-head RMS norms of the queries and the keys, fused into the pass (head_norm.hpp:
+  /// Qwen3's q_norm / k_norm, Gemma 3's, Llama 4's unweighted norm after RoPE). When
+  /// either is active, every operand of a call must name its role.
+  head_norm query_norm{};
+  head_norm key_norm{};
 };
 
 namespace detail {
@@ -217,6 +222,14 @@ class rope {
   template <class... Ops>
   void run(const char* function, direction d, const positions& p, const Ops&... ops) const {
     if constexpr ((static_check_operand<Ops>() && ...)) {
+      if (options_.query_norm.active() || options_.key_norm.active()) {
+        ROTARY_CHECK(d == direction::forward, function,
+                     ": a rope with a query_norm or key_norm runs forward only (the norm is not "
+                     "an orthogonal map: no transpose or inverse)");
+        ROTARY_CHECK(((ops.role != role::unspecified) && ...), function,
+                     ": the rope has a query_norm or key_norm, so each operand must name its "
+                     "role (rotary::query(...) or rotary::key(...)); got an operand without one");
+      }
       if (options_.query_scale.active()) {
         ROTARY_CHECK(((ops.role != role::unspecified) && ...), function,
                      ": the rope has a query_scale, so each operand must name its role "
@@ -247,7 +260,7 @@ class rope {
       // Contiguous operands: the checks in a few comparisons (contiguous_call.hpp);
       // anything else, bad input included, goes on to the general path below (and so does
       // a query scale: the general path fuses it).
-      if (!scales_queries) {
+      if (!scales_queries && !options_.query_norm.active() && !options_.key_norm.active()) {
         const auto reader = source_.make_reader();
         bool done = false;
         with_tags(d, [&](auto pair_tag, auto transpose_tag) {
@@ -263,6 +276,7 @@ class rope {
     (detail::check_footprint(function, detail::names_for(ops).in, ops.in.extent(Ops::rank - 1),
                              geometry_.offset, footprint()),
      ...);
+    (check_norm(function, ops), ...);
     const auto& first = std::get<0>(std::forward_as_tuple(ops...));
     constexpr std::size_t rank = std::decay_t<decltype(first)>::rank;
     const std::ptrdiff_t batch = rank == 4 ? first.in.extent(0) : 1;
@@ -283,7 +297,8 @@ class rope {
     with_tags(d, [&](auto pair_tag, auto transpose_tag) {
       detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
                               compute_type>(
-          options_.execution, reader, p, batch, seq, geometry_, step,
+          options_.execution, reader, p, batch, seq, geometry_, step, &options_.query_norm,
+          &options_.key_norm,
           detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
     });
   }
@@ -300,6 +315,14 @@ class rope {
     } else {
       transposed ? f(half_split{}, std::true_type{}) : f(half_split{}, std::false_type{});
     }
+  }
+
+  /// The head norm of an operand's role fits its heads.
+  template <class Op>
+  void check_norm(const char* function, const Op& op) const {
+    const std::ptrdiff_t head_dim = op.in.extent(Op::rank - 1);
+    if (op.role == role::query) options_.query_norm.check(function, "query_norm", head_dim);
+    if (op.role == role::key) options_.key_norm.check(function, "key_norm", head_dim);
   }
 
   template <class A>

@@ -27,6 +27,7 @@
 #include "shift_axes.hpp"
 #include "cache_write.hpp"
 #include "query_scale.hpp"
+#include "head_norm.hpp"
 #include "scale_queries.hpp"
 #include "rotate_qk.hpp"
 #include "layouts.hpp"

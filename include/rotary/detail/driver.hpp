@@ -17,6 +17,7 @@
 #include "../operand.hpp"
 #include "../pairing.hpp"
 #include "../positions.hpp"
+#include "../head_norm.hpp"
 #include "../query_scale.hpp"
 #include "kernels.hpp"
 #include "scratch.hpp"
@@ -101,6 +102,10 @@ struct token_operand {
   operand_rows<In, Out> rows;
   heads_kernel<In, Out, C> kernel;
   query_scale_step scale;
+  const head_norm* norm = nullptr;  ///< its role's head norm; null: none
+  /// With a norm before the rotation: the kernel that rotates the normalized heads in place
+  /// in out (chosen once per call, like kernel).
+  heads_kernel<Out, Out, C> kernel_on_out = nullptr;
 };
 
 /// y <- f(m + u) y over whole heads: tokens u in [0, tokens) of a run whose first token is
@@ -153,9 +158,11 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
                plan);
   };
   const bool scaled = top.scale.scale != nullptr;
-  if (!op.pass_through && !scaled) return run(0, n);
-  // Out of place with elements outside the rotated ones (they pass through), or a query
-  // scale: a chunk of tokens at a time (at most pass_through_chunk_bytes of output, at least
+  const head_norm* norm = top.norm;
+  if (!op.pass_through && !scaled && norm == nullptr) return run(0, n);
+  const bool norm_first = norm != nullptr && !norm->after_rope;
+  // Out of place with elements outside the rotated ones (they pass through), a head norm or
+  // a query scale: a chunk of tokens at a time (at most pass_through_chunk_bytes of output, at least
   // one token), so that the copy, the rotation and the scale meet the chunk's lines in L1.
   const std::ptrdiff_t token_bytes = count * op.head_dim * static_cast<std::ptrdiff_t>(sizeof(Out));
   const std::ptrdiff_t chunk =
@@ -163,7 +170,22 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
   const std::ptrdiff_t end = g.end(P);
   for (std::ptrdiff_t t = 0; t < n; t += chunk) {
     const std::ptrdiff_t tokens = n - t < chunk ? n - t : chunk;
-    if (op.pass_through && rows_contiguous) {
+    if (norm_first) {
+      // Normalize every head of the chunk into out (all of its elements), then rotate them
+      // there in place.
+      for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
+        for (std::ptrdiff_t h = 0; h < count; ++h) {
+          normalize_head<C>(x + u * op.in_token + h * op.in_head,
+                            y + u * op.out_token + h * op.out_head, op.head_dim, *norm);
+        }
+      }
+      top.kernel_on_out(token_run<Out, Out, C>{{y + t * op.out_token + g.offset, op.out_head,
+                                                y + t * op.out_token + g.offset, op.out_head,
+                                                count, cos + t * row_stride,
+                                                sin + t * row_stride, block},
+                                               tokens, op.out_token, op.out_token, row_stride},
+                        plan);
+    } else if (op.pass_through && rows_contiguous) {
       // Heads back to back in both views: one copy of each token's heads, then the
       // rotation overwrites the rotated elements.
       for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
@@ -182,7 +204,15 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
         }
       }
     }
-    run(t, tokens);
+    if (!norm_first) run(t, tokens);
+    if (norm != nullptr && norm->after_rope) {
+      for (std::ptrdiff_t u = t; u < t + tokens; ++u) {
+        for (std::ptrdiff_t h = 0; h < count; ++h) {
+          Out* yh = y + u * op.out_token + h * op.out_head;
+          normalize_head<C>(yh, yh, op.head_dim, *norm);
+        }
+      }
+    }
     if (scaled) {
       scale_query_tokens<Out, C>(y + t * op.out_token, op.out_token, op.out_head, count,
                                  op.head_dim, m + t, tokens, top.scale);
@@ -334,7 +364,8 @@ void rotate_token_operands(const execution& ex, const Reader& reader, const posi
 template <pairing P, bool Transpose, class C, class Reader, class... Rows>
 void rotate_operands(const execution& ex, const Reader& reader, const positions& pos,
                      std::ptrdiff_t batch, std::ptrdiff_t seq, const slice_geometry& g,
-                     const query_scale_step& scale, const Rows&... rows) {
+                     const query_scale_step& scale, const head_norm* query_norm,
+                     const head_norm* key_norm, const Rows&... rows) {
   const std::ptrdiff_t tokens = batch * seq;
   const std::ptrdiff_t heads = (std::ptrdiff_t{0} + ... + rows.heads);
   if (tokens == 0 || heads == 0) return;
@@ -344,8 +375,16 @@ void rotate_operands(const execution& ex, const Reader& reader, const positions&
     using In = std::remove_const_t<std::remove_pointer_t<decltype(R::in)>>;
     using Out = std::remove_pointer_t<decltype(R::out)>;
     const query_scale_step none{};
+    const head_norm* norm = r.role == role::query ? query_norm
+                            : r.role == role::key ? key_norm
+                                                  : nullptr;
+    if (norm != nullptr && !norm->active()) norm = nullptr;
+    heads_kernel<Out, Out, C> on_out = nullptr;
+    if (norm != nullptr && !norm->after_rope) {
+      on_out = choose_heads_kernel<P, Transpose, Out, Out, C>(plan);
+    }
     return token_operand<In, Out, C>{r, choose_heads_kernel<P, Transpose, In, Out, C>(plan),
-                                     r.role == role::query ? scale : none};
+                                     r.role == role::query ? scale : none, norm, on_out};
   };
   rotate_token_operands<P, C>(ex, reader, pos, seq, tokens, heads, g, plan, with_kernel(rows)...);
 }

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -364,6 +365,55 @@ TEST(ShiftAxes, ShiftedKeysAreKeysRotatedAtTheShiftedPositions) {
                             "shift_axes: 3 deltas for an axis map of 2 axes");
   rotary_test::expect_error([&] { rotary::shift_axes(rotary_test::view3(k, 1, 1, 8), m, {1, 2}, pairing::half_split); },
                             "shift_axes");
+}
+
+/// Random maps (1 to 4 axes, any axis per pair, random frequencies), random integer and
+/// fractional positions inside and past the table, both pairings, partial rotary at an
+/// offset, rank 3 and 4: the rope against rotate_reference, and 2 threads bitwise 1.
+TEST(MultiAxisRope, RandomMapsAndPositionsMatchTheReference) {
+  std::mt19937_64 rng(2026);
+  for (int trial = 0; trial < 60; ++trial) {
+    const std::ptrdiff_t axes = 1 + static_cast<std::ptrdiff_t>(rng() % 4);
+    const std::ptrdiff_t pairs = 1 + static_cast<std::ptrdiff_t>(rng() % 40);
+    std::vector<int> axis(static_cast<std::size_t>(pairs));
+    std::vector<double> theta(static_cast<std::size_t>(pairs));
+    for (std::ptrdiff_t i = 0; i < pairs; ++i) {
+      axis[static_cast<std::size_t>(i)] = static_cast<int>(rng() % static_cast<std::uint64_t>(axes));
+      theta[static_cast<std::size_t>(i)] = std::ldexp(static_cast<double>(rng() % 1000) / 1000.0, -static_cast<int>(rng() % 20));
+    }
+    const axis_map m(axes, axis, theta);
+    const pairing p = rng() % 2 ? pairing::interleaved : pairing::half_split;
+    const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(rng() % 3) * 2;
+    const std::ptrdiff_t head_dim = offset + 2 * pairs + static_cast<std::ptrdiff_t>(rng() % 3) * 2;
+    const std::ptrdiff_t batch = 1 + static_cast<std::ptrdiff_t>(rng() % 2), seq = 1 + static_cast<std::ptrdiff_t>(rng() % 40), h = 1 + static_cast<std::ptrdiff_t>(rng() % 3);
+    const std::ptrdiff_t tokens = batch * seq;
+    const bool fractional = rng() % 3 == 0;
+    std::vector<std::int64_t> ip(static_cast<std::size_t>(tokens * axes));
+    std::vector<double> fp(ip.size());
+    for (std::size_t i = 0; i < ip.size(); ++i) {
+      ip[i] = static_cast<std::int64_t>(rng() % 120);  // the table holds 64
+      fp[i] = static_cast<double>(ip[i]) + (rng() % 2 ? 0.25 * static_cast<double>(rng() % 4) : 0.0);
+    }
+    const positions pos = fractional ? positions::axes_major(fp.data(), axes, tokens)
+                                     : positions::axes_major(ip.data(), axes, tokens);
+    const multi_axis_angles<float> angles(m, 64);
+    rotary::rope_options o;
+    o.rotary_offset = offset;
+    const rotary::rope r(angles, p, o);
+    o.execution = rotary::execution{2, 1};
+    const rotary::rope r2(angles, p, o);
+    const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * h * head_dim), 100 + static_cast<std::uint64_t>(trial));
+    std::vector<float> fast(x.size()), threaded(x.size()), ref(x.size());
+    const rotary::tensor_view<const float, 4> in(x.data(), {batch, seq, h, head_dim});
+    r.forward(in, rotary::tensor_view<float, 4>(fast.data(), {batch, seq, h, head_dim}), pos);
+    r2.forward(in, rotary::tensor_view<float, 4>(threaded.data(), {batch, seq, h, head_dim}), pos);
+    rotary::rotate_reference(r, rotary::direction::forward, in,
+                             rotary::tensor_view<float, 4>(ref.data(), {batch, seq, h, head_dim}), pos);
+    double worst = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(double(fast[i]) - ref[i]));
+    ASSERT_LE(worst, rotary_test::kernel_tolerance<float>(1.0)) << "trial " << trial;
+    ASSERT_TRUE(rotary_test::bitwise_equal(fast, threaded)) << "trial " << trial;
+  }
 }
 
 // ---- Qwen2-VL numbering and the fractional angle ------------------------------------------

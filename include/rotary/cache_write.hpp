@@ -96,10 +96,12 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
       }
     }
   } else {
-    std::vector<std::int64_t> sorted(slots, slots + tokens);
+    std::vector<std::int64_t> sorted(static_cast<std::size_t>(tokens));
+    for (std::ptrdiff_t t = 0; t < tokens; ++t) sorted[static_cast<std::size_t>(t)] = slots[t];
     std::sort(sorted.begin(), sorted.end());
-    const auto it = std::adjacent_find(sorted.begin(), sorted.end());
-    if (it != sorted.end()) twice = *it;
+    for (std::size_t i = 1; i < sorted.size() && twice < 0; ++i) {
+      if (sorted[i] == sorted[i - 1]) twice = sorted[i];
+    }
   }
   ROTARY_CHECK(twice < 0, fn, ": slot ", twice, " is written by two tokens");
   ROTARY_CHECK(!detail::views_share_element(k, k_cache) && !detail::views_share_element(v, k_cache) &&

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <random>
 #include <rotary/rotary.hpp>
 #include <string>
@@ -25,39 +26,49 @@ struct kv_shape {
   std::ptrdiff_t tokens, heads, dim;
 };
 
+/// n values of T in `storage`, starting `skew` bytes past a 4 KiB boundary: every buffer of a
+/// row gets its own skew, so that no two streams agree modulo 4 KiB (4K aliasing: a copy
+/// from a buffer 16 bytes off its destination modulo 4 KiB measured 8x slower here).
+template <class T>
+T* skewed(std::vector<T>& storage, std::size_t n, std::size_t skew) {
+  storage.assign(n + (4096 + skew) / sizeof(T) + 1, T(0));
+  const auto base = reinterpret_cast<std::uintptr_t>(storage.data());
+  const std::uintptr_t aligned = (base + 4095) / 4096 * 4096 + skew;
+  return reinterpret_cast<T*>(aligned);
+}
+
 template <class Cache>
 struct kv_data {
   kv_shape s;
-  std::vector<float> k, v, staging;
-  std::vector<Cache> k_cache, v_cache;
+  std::vector<float> k_store, v_store, staging_store;
+  std::vector<Cache> k_cache_store, v_cache_store;
+  float *k, *v, *staging;
+  Cache *k_cache, *v_cache;
+  std::ptrdiff_t rows = 0;
   std::vector<std::int32_t> slots;
   rotary::cos_sin_table<float> table;
 
-  explicit kv_data(const kv_shape& shape)
-      : s(shape), table(shape.dim, shape.tokens + 1) {
+  explicit kv_data(const kv_shape& shape) : s(shape), table(shape.dim, shape.tokens + 1) {
     const std::size_t n = static_cast<std::size_t>(s.tokens * s.heads * s.dim);
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    k.resize(n);
-    v.resize(n);
-    staging.resize(n + 64);  // used from +64 floats: not 4K-aliased with k
-    for (auto& x : k) x = dist(rng);
-    for (auto& x : v) x = dist(rng);
     for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
       slots.push_back(static_cast<std::int32_t>((t / 16) * 32 + t % 16));  // every other block
     }
-    const std::size_t rows = static_cast<std::size_t>(slots.back() + 1);
-    k_cache.resize(rows * static_cast<std::size_t>(s.heads * s.dim));
-    v_cache.resize(k_cache.size());
+    rows = slots.back() + 1;
+    k = skewed(k_store, n, 0);
+    v = skewed(v_store, n, 768);
+    staging = skewed(staging_store, n, 1536);
+    k_cache = skewed(k_cache_store, static_cast<std::size_t>(rows * row()), 2304);
+    v_cache = skewed(v_cache_store, static_cast<std::size_t>(rows * row()), 3072);
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (std::size_t i = 0; i < n; ++i) k[i] = dist(rng), v[i] = dist(rng);
   }
   std::ptrdiff_t row() const { return s.heads * s.dim; }
-  rotary::tensor_view<Cache, 3> cache(std::vector<Cache>& c) const {
-    return {c.data(), {static_cast<std::ptrdiff_t>(c.size()) / row(), s.heads, s.dim}};
-  }
+  rotary::tensor_view<Cache, 3> cache(Cache* c) const { return {c, {rows, s.heads, s.dim}}; }
   /// dst row of each token = src row (converted).
-  void copy_rows(const float* src, std::vector<Cache>& dst) const {
+  void copy_rows(const float* src, Cache* dst) const {
     for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
-      Cache* out = dst.data() + slots[static_cast<std::size_t>(t)] * row();
+      Cache* out = dst + slots[static_cast<std::size_t>(t)] * row();
       if constexpr (std::is_same_v<Cache, float>) {
         std::memcpy(out, src + t * row(), static_cast<std::size_t>(row()) * sizeof(float));
       } else {
@@ -78,8 +89,8 @@ void register_rows(const kv_shape& s, const char* cache_name) {
   benchmark::RegisterBenchmark((prefix + "copy").c_str(), [=](benchmark::State& st) {
     kv_data<Cache> d(s);
     for (auto _ : st) {
-      d.copy_rows(d.k.data(), d.k_cache);
-      d.copy_rows(d.v.data(), d.v_cache);
+      d.copy_rows(d.k, d.k_cache);
+      d.copy_rows(d.v, d.v_cache);
       benchmark::ClobberMemory();
     }
     bytes(st);
@@ -87,8 +98,8 @@ void register_rows(const kv_shape& s, const char* cache_name) {
   benchmark::RegisterBenchmark((prefix + "fused").c_str(), [=](benchmark::State& st) {
     kv_data<Cache> d(s);
     const rotary::rope r(d.table, pairing::half_split);
-    const rotary::tensor_view<const float, 3> k(d.k.data(), {s.tokens, s.heads, s.dim});
-    const rotary::tensor_view<const float, 3> v(d.v.data(), {s.tokens, s.heads, s.dim});
+    const rotary::tensor_view<const float, 3> k(d.k, {s.tokens, s.heads, s.dim});
+    const rotary::tensor_view<const float, 3> v(d.v, {s.tokens, s.heads, s.dim});
     for (auto _ : st) {
       rotary::rotate_into_cache(r, k, v, d.cache(d.k_cache), d.cache(d.v_cache), d.slots.data(),
                                 s.tokens, rotary::positions::from_offset(1));
@@ -99,12 +110,12 @@ void register_rows(const kv_shape& s, const char* cache_name) {
   benchmark::RegisterBenchmark((prefix + "unfused").c_str(), [=](benchmark::State& st) {
     kv_data<Cache> d(s);
     const rotary::rope r(d.table, pairing::half_split);
-    const rotary::tensor_view<const float, 3> k(d.k.data(), {s.tokens, s.heads, s.dim});
-    const rotary::tensor_view<float, 3> staged(d.staging.data() + 64, {s.tokens, s.heads, s.dim});
+    const rotary::tensor_view<const float, 3> k(d.k, {s.tokens, s.heads, s.dim});
+    const rotary::tensor_view<float, 3> staged(d.staging, {s.tokens, s.heads, s.dim});
     for (auto _ : st) {
       r.forward(k, staged, rotary::positions::from_offset(1));
-      d.copy_rows(d.staging.data() + 64, d.k_cache);
-      d.copy_rows(d.v.data(), d.v_cache);
+      d.copy_rows(d.staging, d.k_cache);
+      d.copy_rows(d.v, d.v_cache);
       benchmark::ClobberMemory();
     }
     bytes(st);

@@ -125,6 +125,7 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
     using V = decltype(view);
     return V(view.data() + first * view.stride(0), {n, view.extent(1), view.extent(2)}, view.strides());
   };
+  const bool v_rows_contiguous = v.stride(1) == v.extent(2) && v_cache.stride(1) == v.extent(2);
   for (std::ptrdiff_t t = 0; t < tokens;) {
     std::ptrdiff_t n = 1;
     while (t + n < tokens && slots[t + n] == slots[t] + n) ++n;
@@ -133,6 +134,13 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
                               key(k_run, rows_of(k_cache, static_cast<std::ptrdiff_t>(slots[t]), n)),
                               detail::positions_of_tokens(pos, ids, t, n));
     for (std::ptrdiff_t u = t; u < t + n; ++u) {
+      if (v_rows_contiguous) {  // one copy of the token's heads
+        detail::copy_elements(
+            reinterpret_cast<const VIn*>(&v(u, 0, 0)),
+            reinterpret_cast<VOut*>(&v_cache(static_cast<std::ptrdiff_t>(slots[u]), 0, 0)),
+            v.extent(1) * v.extent(2));
+        continue;
+      }
       for (std::ptrdiff_t h = 0; h < v.extent(1); ++h) {
         detail::copy_elements(
             reinterpret_cast<const VIn*>(&v(u, h, 0)),

@@ -8,6 +8,7 @@
 // shape: tokens x kv_heads x head_dim, float keys and values, half_split, slots of a paged
 // cache (blocks of 16 rows, every other block: the rows are not one run). The issue's
 // target: fused <= 1.05x the copy's time.
+//   qk_norm/<shape>/unfused, fused     QK-norm + RoPE as two passes and as one (see below)
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -122,9 +123,57 @@ void register_rows(const kv_shape& s, const char* cache_name) {
   });
 }
 
+/// QK-norm + RoPE (Qwen3: RMSNorm with a weight, then RoPE) on q [tokens][32][128] and
+/// k [tokens][8][128], in place: the two passes (apply_head_norm on q and k, then the rope)
+/// against the fused pass (rope_options::query_norm / key_norm).
+void register_qk_norm(std::ptrdiff_t tokens) {
+  const std::string prefix = "qk_norm/" + std::to_string(tokens) + "x32+8x128/";
+  struct data {
+    std::vector<float> q, k;
+    rotary::cos_sin_table<float> table;
+    explicit data(std::ptrdiff_t n) : q(static_cast<std::size_t>(n * 32 * 128)), k(static_cast<std::size_t>(n * 8 * 128)), table(128, n + 1) {
+      std::mt19937 rng(5);
+      std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+      for (auto& x : q) x = dist(rng);
+      for (auto& x : k) x = dist(rng);
+    }
+  };
+  const std::vector<double> w(128, 1.0);  // weight 1: the values stay bounded over iterations
+  auto bytes = [tokens](benchmark::State& st) {
+    st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations()) * 2 * tokens * 40 * 128 * 4);
+  };
+  benchmark::RegisterBenchmark((prefix + "unfused").c_str(), [=](benchmark::State& st) {
+    data d(tokens);
+    const rotary::rope r(d.table, pairing::half_split);
+    const auto qn = rotary::head_norm::rms(w), kn = rotary::head_norm::rms(w);
+    const rotary::tensor_view<float, 3> q(d.q.data(), {tokens, 32, 128}), k(d.k.data(), {tokens, 8, 128});
+    for (auto _ : st) {
+      rotary::apply_head_norm(q, qn);
+      rotary::apply_head_norm(k, kn);
+      r.forward(rotary::query(q), rotary::key(k), rotary::positions::from_offset(1));
+      benchmark::ClobberMemory();
+    }
+    bytes(st);
+  });
+  benchmark::RegisterBenchmark((prefix + "fused").c_str(), [=](benchmark::State& st) {
+    data d(tokens);
+    rotary::rope_options o;
+    o.query_norm = rotary::head_norm::rms(w);
+    o.key_norm = rotary::head_norm::rms(w);
+    const rotary::rope r(d.table, pairing::half_split, o);
+    const rotary::tensor_view<float, 3> q(d.q.data(), {tokens, 32, 128}), k(d.k.data(), {tokens, 8, 128});
+    for (auto _ : st) {
+      r.forward(rotary::query(q), rotary::key(k), rotary::positions::from_offset(1));
+      benchmark::ClobberMemory();
+    }
+    bytes(st);
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (std::ptrdiff_t tokens : {1, 512, 4096}) register_qk_norm(tokens);
   for (const kv_shape& s : {kv_shape{1, 8, 128}, kv_shape{1, 32, 128}, kv_shape{512, 8, 128},
                             kv_shape{4096, 8, 128}}) {
     register_rows<float>(s, "float");

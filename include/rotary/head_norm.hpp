@@ -4,7 +4,8 @@
 /// rope's pass (rope_options::query_norm, key_norm) or applied on its own (apply_head_norm).
 ///
 /// Over the head_dim elements x_e of one head (every element, rotated or not):
-///   r   = 1 / sqrt(mean_e(x_e^2) + eps)            (the sum of squares in double)
+///   r   = 1 / sqrt(mean_e(x_e^2) + eps)            (the sum of squares in double, 8
+///                                                  partial sums in a fixed order)
 ///   y_e = x_e r w_e                                head_norm::rms(w, eps): Qwen3's q_norm,
 ///                                                  k_norm (HF Qwen3RMSNorm)
 ///   y_e = x_e r (1 + w_e)                          head_norm::gemma(w, eps): Gemma 3's
@@ -81,20 +82,38 @@ namespace detail {
 /// In and Out are storage types of compute type C.
 template <class C, class In, class Out>
 void normalize_head(const In* x, Out* y, std::ptrdiff_t n, const head_norm& h) noexcept {
-  double sum = 0.0;
-  for (std::ptrdiff_t e = 0; e < n; ++e) {
-    const double v = static_cast<double>(static_cast<C>(x[e]));
-    sum += v * v;
-  }
-  const C r = static_cast<C>(1.0 / std::sqrt(sum / static_cast<double>(n) + h.eps));
-  for (std::ptrdiff_t e = 0; e < n; ++e) {
-    C v = static_cast<C>(static_cast<C>(x[e]) * r);
-    if (h.type == head_norm::kind::rms) {
-      v = static_cast<C>(v * static_cast<C>(h.weight[static_cast<std::size_t>(e)]));
-    } else if (h.type == head_norm::kind::gemma) {
-      v = static_cast<C>(v * static_cast<C>(1.0 + h.weight[static_cast<std::size_t>(e)]));
+  // The sum of squares in 8 interleaved double partial sums (a fixed order: the same bits
+  // fused or not; vectorized), added pairwise at the end.
+  double part[8] = {};
+  std::ptrdiff_t e = 0;
+  for (; e + 8 <= n; e += 8) {
+    for (int j = 0; j < 8; ++j) {
+      const double v = static_cast<double>(static_cast<C>(x[e + j]));
+      part[j] += v * v;
     }
-    y[e] = static_cast<Out>(v);
+  }
+  for (; e < n; ++e) {
+    const double v = static_cast<double>(static_cast<C>(x[e]));
+    part[0] += v * v;
+  }
+  const double sum = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  const C r = static_cast<C>(1.0 / std::sqrt(sum / static_cast<double>(n) + h.eps));
+  const double* w = h.weight.data();
+  switch (h.type) {
+    case head_norm::kind::rms:
+      for (e = 0; e < n; ++e) {
+        y[e] = static_cast<Out>(static_cast<C>(static_cast<C>(static_cast<C>(x[e]) * r) * static_cast<C>(w[e])));
+      }
+      break;
+    case head_norm::kind::gemma:
+      for (e = 0; e < n; ++e) {
+        y[e] = static_cast<Out>(
+            static_cast<C>(static_cast<C>(static_cast<C>(x[e]) * r) * static_cast<C>(1.0 + w[e])));
+      }
+      break;
+    default:
+      for (e = 0; e < n; ++e) y[e] = static_cast<Out>(static_cast<C>(static_cast<C>(x[e]) * r));
+      break;
   }
 }
 

@@ -57,6 +57,17 @@ TEST(AxisMap, Qwen3VlInterleavesTheAxisPerFrequencyIndex) {
   }
 }
 
+TEST(AxisMap, ErnieVlAlternatesHeightAndWidthThenTime) {
+  const std::vector<double> f = rotary::rope_frequencies(128, 5e5);
+  const axis_map m = axis_map::ernie_vl(f, {22, 22, 20});
+  for (int p = 0; p < 64; ++p) {
+    EXPECT_EQ(m.axis(p), p < 44 ? (p % 2 == 0 ? 1 : 2) : 0) << p;  // [h w h w ... t t t]
+    EXPECT_EQ(m.frequency(p), f[static_cast<std::size_t>(p)]) << p;
+  }
+  rotary_test::expect_error([&] { axis_map::ernie_vl(f, {24, 20, 20}); },
+                            "axis_map::ernie_vl: the h and w sections alternate, so they must be equal");
+}
+
 TEST(AxisMap, AxesDimRestartsTheFrequenciesPerAxis) {
   const axis_map m = axis_map::axes_dim({16, 56, 56}, 10000.0);  // FLUX
   ASSERT_EQ(m.rotary_dim(), 128);
@@ -156,6 +167,7 @@ std::vector<map_case> map_cases() {
       {"flux", axis_map::axes_dim({16, 56, 56}), pairing::interleaved},
       {"qwen2_vl_vision", axis_map::axes_dim({40, 40}), pairing::half_split},
       {"pixtral", axis_map::pixtral(64), pairing::half_split},
+      {"ernie_vl", axis_map::ernie_vl(rotary::rope_frequencies(128, 5e5), {22, 22, 20}), pairing::interleaved},
   };
 }
 

@@ -20,6 +20,9 @@
 ///       i < 3 sections[1], axis 2 (w) if i % 3 == 2 and i < 3 sections[2], axis 0 (t)
 ///       otherwise ([24, 20, 20]: h and w at i < 60, then t). Frequencies of the 1-D table.
 ///       Half_split: "interleaved" names the axis order, not the pairing.
+///   axis_map::ernie_vl(frequencies, {22, 22, 20})   ERNIE 4.5 VL: sections (h, w, t);
+///       pairs [0, 44) alternate h (even) and w (odd), [44, 64) take t; 1-D frequencies;
+///       interleaved pairing.
 ///   axis_map::axes_dim(dims, base)                  FLUX's axes_dim, Qwen2-VL's vision encoder
 ///       dims count elements per axis ([16, 56, 56] sums to 128 = rotary_dim); axis k has
 ///       dims[k]/2 consecutive pairs with theta_j = base^(-2j / dims[k]), j restarting at 0
@@ -89,6 +92,22 @@ class axis_map {
                  sections[1], ", ", sections[2], "] leave ", m.pairs_of_axis(0),
                  " pairs to t, not ", sections[0]);
     return m;
+  }
+
+  /// ERNIE 4.5 VL: sections (h, w, t) in pairs ([22, 22, 20] for head_dim 128), h == w;
+  /// pairs [0, 2h) alternate h (even p) and w (odd p), pairs [2h, rotary_dim/2) take t; the
+  /// frequency of pair p is f[p] of the 1-D table; axes (t, h, w) = (0, 1, 2); interleaved
+  /// pairing. (HF pre-permutes inv_freq and restacks cos/sin; per pair this is the map.)
+  static axis_map ernie_vl(const std::vector<double>& frequencies, const std::vector<int>& sections) {
+    const char* fn = "axis_map::ernie_vl";
+    ROTARY_CHECK(sections.size() == 3, fn, ": sections must have 3 entries (h, w, t), got ",
+                 sections.size());
+    check_sections(fn, "sections", sections, frequencies.size(), "rotary_dim / 2");
+    ROTARY_CHECK(sections[0] == sections[1], fn, ": the h and w sections alternate, so they must be equal, got ",
+                 sections[0], " and ", sections[1]);
+    std::vector<int> axis(frequencies.size(), 0);
+    for (std::size_t p = 0; p < 2 * static_cast<std::size_t>(sections[0]); ++p) axis[p] = p % 2 == 0 ? 1 : 2;
+    return axis_map(fn, 3, std::move(axis), frequencies);
   }
 
   /// FLUX-style axes_dim: axis k owns dims[k] elements (dims[k]/2 pairs) with frequencies

@@ -159,3 +159,18 @@ TEST(PositionHooksTest, MultiAxisRopeIsRelativeOnEveryAxis) {
   moved[3 * 8 + 0] += 5.0;  // one image patch to another time
   EXPECT_GT(max_abs_diff(reference, attend(moved)), 1e-3);
 }
+
+// xPos through the pair hook: shifting every position leaves the attention unchanged (the
+// centre is fixed, so q.k depends on m - n only), and xPos differs from plain RoPE.
+TEST(PositionHooksTest, XposIsRelativeThroughThePairHook) {
+  const inputs in(24);
+  const auto f = rotary::rope_frequencies(kDim);
+  const rotary::xpos_angles<double> qa(f, rotary::xpos_role::query, 500.0);
+  const rotary::xpos_angles<double> ka(f, rotary::xpos_role::key, 500.0);
+  const auto xpos = rotary::make_rope_pair_hook<pairing::half_split>(qa, ka);
+  for (std::int64_t shift : {1, 37, 1000}) {
+    EXPECT_LT(max_abs_diff(in.attend(xpos, 0), in.attend(xpos, shift)), 1e-12) << shift;
+  }
+  rotary::on_the_fly_angles<double> plain(kDim);
+  EXPECT_GT(max_abs_diff(in.attend(xpos, 0), in.attend(rotary::make_rope_hook<pairing::half_split>(plain), 0)), 1e-4);
+}

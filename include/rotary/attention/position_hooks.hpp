@@ -4,7 +4,9 @@
 ///
 ///   no_position_hook                    positions are ignored (a bag of tokens);
 ///   rope_hook<P, Angles>                q_m <- R_m q_m, k_n <- R_n k_n (RoFormer eqs. 14-16),
-///                                       with the core kernels (rotate<P>);
+///                                       with the core kernels (rotate<P>); any angle source,
+///                                       multi-axis ones with multi-axis positions;
+///   rope_pair_hook<P, QA, KA>           queries and keys from two sources (xPos);
 ///   absolute_hook<Encoding>             q_m <- q_m + p_m, k_n <- k_n + p_n with a
 ///                                       sinusoidal_encoding (Vaswani 2017 §3.5) or a
 ///                                       learned_position_encoding;
@@ -67,6 +69,36 @@ class rope_hook {
 template <pairing P, class Angles>
 rope_hook<P, Angles> make_rope_hook(const Angles& angles, std::ptrdiff_t rotary_offset = 0) {
   return rope_hook<P, Angles>(angles, rotary_offset);
+}
+
+/// RoPE with one angle source for the queries and another for the keys: xPos
+/// (xpos_angles of xpos_role::query and ::key, one centre).
+template <pairing P, class QueryAngles, class KeyAngles>
+class rope_pair_hook {
+ public:
+  static constexpr bool has_logit_bias = false;
+  rope_pair_hook(const QueryAngles& q_angles, const KeyAngles& k_angles, std::ptrdiff_t rotary_offset = 0)
+      : q_(&q_angles), k_(&k_angles), rotary_offset_(rotary_offset) {}
+  template <class T>
+  void encode_queries(tensor_view<T, 3> q, const positions& pos) const {
+    make_rope(*q_, P, rope_options{rotary_offset_}).forward(query(q), pos);
+  }
+  template <class T>
+  void encode_keys(tensor_view<T, 3> k, const positions& pos) const {
+    make_rope(*k_, P, rope_options{rotary_offset_}).forward(key(k), pos);
+  }
+
+ private:
+  const QueryAngles* q_;
+  const KeyAngles* k_;
+  std::ptrdiff_t rotary_offset_;
+};
+
+template <pairing P, class QueryAngles, class KeyAngles>
+rope_pair_hook<P, QueryAngles, KeyAngles> make_rope_pair_hook(const QueryAngles& q_angles,
+                                                               const KeyAngles& k_angles,
+                                                               std::ptrdiff_t rotary_offset = 0) {
+  return rope_pair_hook<P, QueryAngles, KeyAngles>(q_angles, k_angles, rotary_offset);
 }
 
 template <class Encoding>

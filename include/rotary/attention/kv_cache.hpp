@@ -62,16 +62,7 @@ class kv_cache {
   /// Throws rotary::invalid_argument for mismatched extents or when the cache is full.
   void append(tensor_view<const T, 3> k, tensor_view<const T, 3> v) {
     constexpr const char* fn = "kv_cache::append";
-    detail::check_attention_view(fn, "k", k);
-    detail::check_attention_view(fn, "v", v);
-    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0),
-                 "][", k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
-                 "][head_dim = ", dim_, "]");
-    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_,
-                 fn, ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2),
-                 "], expected [", k.extent(0), "][", heads_, "][", v_dim_, "]");
-    ROTARY_CHECK(size_ + k.extent(0) <= capacity_, fn, ": cache full: size ", size_, " + ",
-                 k.extent(0), " new tokens > capacity ", capacity_);
+    check_append(fn, k, v);
     for (std::ptrdiff_t t = 0; t < k.extent(0); ++t, ++size_) {
       for (std::ptrdiff_t h = 0; h < heads_; ++h) {
         T* kd = keys_.data() + (size_ * heads_ + h) * dim_;
@@ -90,16 +81,7 @@ class kv_cache {
   void append_rotated(tensor_view<const T, 3> k, tensor_view<const T, 3> v, const Angles& angles,
                       std::ptrdiff_t rotary_offset = 0) {
     constexpr const char* fn = "kv_cache::append_rotated";
-    detail::check_attention_view(fn, "k", k);
-    detail::check_attention_view(fn, "v", v);
-    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0),
-                 "][", k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
-                 "][head_dim = ", dim_, "]");
-    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_,
-                 fn, ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2),
-                 "], expected [", k.extent(0), "][", heads_, "][", v_dim_, "]");
-    ROTARY_CHECK(size_ + k.extent(0) <= capacity_, fn, ": cache full: size ", size_, " + ",
-                 k.extent(0), " new tokens > capacity ", capacity_);
+    check_append(fn, k, v);
     std::vector<std::int64_t> slots(static_cast<std::size_t>(k.extent(0)));
     for (std::size_t t = 0; t < slots.size(); ++t) slots[t] = size_ + static_cast<std::int64_t>(t);
     const auto r = detail::rope_access::make(fn, angles, P, {rotary_offset});
@@ -179,6 +161,20 @@ class kv_cache {
   }
 
  private:
+  /// The checks of append and append_rotated: shapes, and room for the new tokens.
+  void check_append(const char* fn, tensor_view<const T, 3> k, tensor_view<const T, 3> v) const {
+    detail::check_attention_view(fn, "k", k);
+    detail::check_attention_view(fn, "v", v);
+    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0),
+                 "][", k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
+                 "][head_dim = ", dim_, "]");
+    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_,
+                 fn, ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2),
+                 "], expected [", k.extent(0), "][", heads_, "][", v_dim_, "]");
+    ROTARY_CHECK(size_ + k.extent(0) <= capacity_, fn, ": cache full: size ", size_, " + ",
+                 k.extent(0), " new tokens > capacity ", capacity_);
+  }
+
   std::ptrdiff_t heads_, dim_, v_dim_, capacity_;
   std::ptrdiff_t size_ = 0;
   std::int64_t first_ = 0;

@@ -88,6 +88,37 @@ TEST(AxisMap, AxesDimRestartsTheFrequenciesPerAxis) {
   }
 }
 
+/// Llama 4 vision, as HF builds it: rope_freq_j = theta^(-(2j) / freq_dim) for j <
+/// freq_dim / 2 (freq_dim = head_dim / 2); angles (x + 1) rope_freq and (y + 1) rope_freq,
+/// each repeated twice, concatenated, every other one kept: pair p < head_dim/4 is
+/// (x + 1) rope_freq_p, pair head_dim/4 + j is (y + 1) rope_freq_j. The CLS token's angles
+/// are 0: positions (0, 0).
+TEST(AxisMap, Llama4VisionIsHfsRepeatAndStride) {
+  const std::ptrdiff_t head_dim = 88, freq_dim = head_dim / 2;  // Llama 4 Scout's vision head_dim
+  const axis_map m = axis_map::llama4_vision(head_dim, 10000.0);
+  std::vector<double> rope_freq;
+  for (std::ptrdiff_t j = 0; j < freq_dim / 2; ++j) rope_freq.push_back(std::pow(10000.0, -2.0 * j / freq_dim));
+  std::vector<int> axis_of_repeat;  // the HF construction, index by index
+  std::vector<double> freq_of_repeat;
+  for (int axis = 0; axis < 2; ++axis) {
+    for (double f : rope_freq) {
+      for (int r = 0; r < 2; ++r) axis_of_repeat.push_back(axis), freq_of_repeat.push_back(f);
+    }
+  }
+  for (std::ptrdiff_t p = 0; p < head_dim / 2; ++p) {  // [..., ::2]
+    EXPECT_EQ(m.axis(p), axis_of_repeat[static_cast<std::size_t>(2 * p)]) << p;
+    EXPECT_DOUBLE_EQ(m.frequency(p), freq_of_repeat[static_cast<std::size_t>(2 * p)]) << p;
+  }
+  // The CLS token at (0, 0) passes through unchanged (its angles are 0).
+  const multi_axis_angles<float> angles(m, 64);
+  std::vector<float> x = rotary_test::random_vector<float>(static_cast<std::size_t>(head_dim), 5);
+  const auto before = x;
+  const std::int32_t cls[2] = {0, 0};
+  rotary::rope(angles, pairing::interleaved)
+      .forward(rotary_test::view3(x, 1, 1, head_dim), positions::token_major(cls, 1, 2));
+  EXPECT_TRUE(rotary_test::bitwise_equal(x, before));
+}
+
 TEST(AxisMap, PixtralSplitsOneFrequencyListByParity) {
   const axis_map m = axis_map::pixtral(64, 10000.0);
   for (int i = 0; i < 32; ++i) {

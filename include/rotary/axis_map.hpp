@@ -28,6 +28,8 @@
 ///       dims[k]/2 consecutive pairs with theta_j = base^(-2j / dims[k]), j restarting at 0
 ///       for each axis. FLUX (base 10000, interleaved pairing); Qwen2-VL's vision encoder is
 ///       axes_dim({head_dim / 2, head_dim / 2}, 10000) with the half_split pairing (h, w).
+///   axis_map::llama4_vision(head_dim, theta)        Llama 4's vision encoder: axes_dim with
+///       two halves (x, y), positions (column + 1, row + 1), CLS at (0, 0); interleaved.
 ///   axis_map::pixtral(head_dim, base)               Pixtral's 2-D patch RoPE
 ///       the 1-D frequencies f_k = base^(-2k / head_dim), k < head_dim/2, split by parity:
 ///       pairs [0, head_dim/4) take axis 0 (row) with f_0, f_2, f_4, ...; pairs
@@ -130,6 +132,21 @@ class axis_map {
     }
     return axis_map(fn, static_cast<std::ptrdiff_t>(dims.size()), std::move(axis),
                     std::move(theta));
+  }
+
+  /// Llama 4's vision encoder: axes (x, y) = (column + 1, row + 1) of a patch, the CLS token
+  /// at (0, 0) (the identity: HF sets its angles to 0); pairs [0, head_dim/4) take x and
+  /// [head_dim/4, head_dim/2) take y, each with theta^(-2j / (head_dim/2)), j restarting:
+  /// axes_dim({head_dim/2, head_dim/2}, theta) with the interleaved pairing (HF's complex
+  /// product). HF's Llama4VisionRotaryEmbedding builds the same angles through a
+  /// repeat_interleave and a stride-2 slice.
+  static axis_map llama4_vision(std::ptrdiff_t head_dim, double theta = default_base) {
+    ROTARY_CHECK(head_dim > 0 && head_dim % 4 == 0 && head_dim <= max_rotary_dim,
+                 "axis_map::llama4_vision: head_dim must be a positive multiple of 4 <= ",
+                 max_rotary_dim, ", got ", head_dim);
+    const int half = static_cast<int>(head_dim / 2);
+    axis_map m = axes_dim({half, half}, theta);
+    return m;
   }
 
   /// Pixtral: the 1-D frequencies of head_dim, even indices to axis 0, odd to axis 1.

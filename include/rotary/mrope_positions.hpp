@@ -13,9 +13,10 @@
 ///                     spatial merge; row-major within a frame) at
 ///                     (s + f x time_step, s + r, s + c)
 /// time_step is the t distance between frames: 1 for Qwen2-VL; Qwen2.5-VL uses
-/// tokens_per_second x seconds_per_grid_t (e.g. 25 x 0.5 = 12.5). HF truncates the product
-/// to an integer (so a 0.5 s step at 2 tokens per second gives every frame the same t,
-/// transformers PR #48669); here it stays fractional unless integer_time is set.
+/// tokens_per_second x second_per_grid_t (its vision config's tokens_per_second, e.g.
+/// 2 x 0.25 s = 0.5). HF truncates the product to an integer, so a step below 1 gives every
+/// frame the same t (transformers PR #48669); here it stays fractional unless integer_time
+/// is set.
 /// Throws rotary::invalid_argument for a non-finite or negative time_step or a negative
 /// count; positions are doubles (exact integers below 2^53).
 

@@ -150,3 +150,39 @@ TEST(RotateIntoCache, FindsADuplicateSlotInALongCall) {
   }, "rotate_into_cache: slot 37 is written by two tokens");
 }
 }  // namespace
+
+namespace {
+// Checks that the per-run rope calls would make are all made before the first run writes:
+// a key_norm of the wrong length, and xPos keys past a float16 cache's range (the last
+// token only, in a run of its own).
+TEST(RotateIntoCache, RunChecksComeBeforeAnyWrite) {
+  const std::ptrdiff_t n = 3;
+  std::vector<float> k(static_cast<std::size_t>(n * kv_heads * dim), 0.5f);
+  std::vector<rotary::float16> kc(static_cast<std::size_t>(rows * kv_heads * dim), rotary::float16(0.25f));
+  std::vector<rotary::float16> vc = kc;
+  const auto kc0 = kc;
+  const std::vector<std::int32_t> slots = {0, 1, 10};  // two runs
+  auto call = [&](const auto& r, const positions& p) {
+    rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                              tensor_view<const float, 3>(k.data(), {n, kv_heads, dim}),
+                              tensor_view<rotary::float16, 3>(kc.data(), {rows, kv_heads, dim}),
+                              tensor_view<rotary::float16, 3>(vc.data(), {rows, kv_heads, dim}),
+                              slots.data(), n, p);
+  };
+  rotary::cos_sin_table<float> table(dim, 8);
+  rotary::rope_options o;
+  o.key_norm = rotary::head_norm::rms(std::vector<double>(32, 1.0));
+  rotary_test::expect_error([&] { call(rotary::rope(table, pairing::half_split, o), positions::from_offset(0)); },
+                            "rotate_into_cache: key_norm weight has 32 values, expected head_dim = 64");
+  const rotary::xpos_angles<float> xk(rotary::rope_frequencies(dim), rotary::xpos_role::key, 0.0);
+  const std::int64_t ok = static_cast<std::int64_t>(xk.max_distance(65504.0));
+  const std::vector<std::int64_t> ids = {0, 1, ok + 5};
+  try {
+    call(rotary::rope(xk, pairing::half_split), positions::from_ids(ids.data(), n));
+    ADD_FAILURE() << "no exception for an xPos key past float16's range";
+  } catch (const rotary::out_of_range& e) {
+    EXPECT_NE(std::string(e.what()).find("rotate_into_cache: xPos position"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(rotary_test::bitwise_equal(kc, kc0));
+}
+}  // namespace

@@ -13,7 +13,8 @@
 ///                             rotary::positions::from_offset(p));
 ///
 /// Runs of consecutive slots are written as one rope call (the kernels' token runs); each
-/// value row is copied right after its keys' run.
+/// value row is copied right after its keys' run. A rope with a key_norm normalizes the keys
+/// in the same pass; xPos keys (xpos_role::key) are checked against the cache's storage type.
 /// Checks (rotary::invalid_argument naming "rotate_into_cache", or out_of_range for
 /// positions past a table), all before anything is written: the views as a rope call checks
 /// them (k and v [tokens][kv_heads][dim], the caches [rows][kv_heads][dim], head dims and
@@ -82,6 +83,7 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
   }
   detail::check_footprint(fn, "k", k.extent(2), r.options().rotary_offset, r.footprint());
   ROTARY_CHECK(!r.options().query_scale.active(), fn, ": keys take no query_scale");
+  r.options().key_norm.check(fn, "key_norm", k.extent(2));  // a k-norm is fused in too
   const std::ptrdiff_t rows = std::min(k_cache.extent(0), v_cache.extent(0));
   for (std::ptrdiff_t t = 0; t < tokens; ++t) {
     ROTARY_CHECK(slots[t] >= 0 && slots[t] < rows, fn, ": slots[", t, "] must be in [0, ", rows,
@@ -112,6 +114,9 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
   const auto [lo, hi] = detail::validate_positions_for(fn, r.angles(), pos, 1, tokens);
   if (tokens == 0) return;
   r.angles().check_position_range(fn, lo, hi);
+  if constexpr (detail::is_xpos<Source>::value) {  // every run's range, before the first run
+    detail::xpos_of(r.angles()).template check_storage<storage_type_t<KO>>(fn, lo, hi);
+  }
   std::vector<std::int64_t> ids;  // positions other than offsets and multi-axis, per token
   if (!pos.is_offset() && !pos.is_multi_axis()) {
     ids.resize(static_cast<std::size_t>(tokens));

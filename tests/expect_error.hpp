@@ -21,4 +21,15 @@ void expect_error(F&& f, const std::string& needle) {
   }
 }
 
+/// The same for rotary::out_of_range (positions past a table, xPos ranges).
+template <class F>
+void expect_range_error(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception; expected an out_of_range containing: " << needle;
+  } catch (const rotary::out_of_range& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace rotary_test

@@ -119,16 +119,6 @@ TEST(Xpos, TheOtherRolesTransposeUndoesItAndInverseThrows) {
   }, "rope::inverse: xPos is not a rotation");
 }
 
-template <class F>
-void expect_range_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected: " << needle;
-  } catch (const rotary::out_of_range& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
-
 TEST(Xpos, EachStorageTypeHasItsRange) {
   const xpos_angles<float> k(rotary::rope_frequencies(d), xpos_role::key, 0.0);
   const double float_max = k.max_distance(static_cast<double>(std::numeric_limits<float>::max()));
@@ -138,7 +128,7 @@ TEST(Xpos, EachStorageTypeHasItsRange) {
   EXPECT_NEAR(half_max, std::log(65504.0) / (std::log(3.5) / 512), 1.0);
   std::vector<float> x(d, 0.5f);
   const auto before = x;
-  expect_range_error([&] { rotated(k, x, static_cast<std::int64_t>(float_max) + 1); },
+  rotary_test::expect_range_error([&] { rotated(k, x, static_cast<std::int64_t>(float_max) + 1); },
                      "the scale overflows the compute type");
   std::vector<rotary::float16> h(d, rotary::float16(0.5f)), out(d);
   const rotary::rope r(k, pairing::interleaved);
@@ -146,7 +136,7 @@ TEST(Xpos, EachStorageTypeHasItsRange) {
   const auto hout = rotary::tensor_view<rotary::float16, 3>(out.data(), {1, 1, d});
   r.forward(hin, hout, positions::from_offset(static_cast<std::int64_t>(half_max)));  // fits
   for (const auto& v : out) EXPECT_TRUE(std::isfinite(static_cast<float>(v)));
-  expect_range_error([&] { r.forward(hin, hout, positions::from_offset(static_cast<std::int64_t>(half_max) + 1)); },
+  rotary_test::expect_range_error([&] { r.forward(hin, hout, positions::from_offset(static_cast<std::int64_t>(half_max) + 1)); },
                      "the scale overflows float16");
   EXPECT_TRUE(rotary_test::bitwise_equal(x, before));
   rotary_test::expect_error([] { xpos_angles<float>(rotary::rope_frequencies(8), xpos_role::query, 0.0, 0.0); },

@@ -13,8 +13,9 @@
 /// pointing cos and sin at the rotary_dim/2 values cos(m theta_i), sin(m theta_i) (in a
 /// table row, or computed into scratch[0, rotary_dim)). The library's sources:
 /// cos_sin_table (owning), cos_sin_view (a caller's cache), on_the_fly_angles (no table),
-/// multi_axis_angles (several position axes; its reader also has coefficients_at(pos, t, m,
-/// scratch, cos, sin), called per token with the call's positions).
+/// multi_axis_angles (several position axes; its reader has coefficients_run(pos, t, n, m,
+/// scratch, cos, sin, row_stride) instead, called per run of up to max_run_tokens tokens with
+/// the call's positions: detail/driver.hpp).
 /// A new scheme (scaled frequencies, several position axes, ...) is a new angle source.
 ///
 /// angles_ref<S> refers to a source the caller owns: a rope built from a named table keeps

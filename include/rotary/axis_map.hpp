@@ -145,8 +145,7 @@ class axis_map {
                  "axis_map::llama4_vision: head_dim must be a positive multiple of 4 <= ",
                  max_rotary_dim, ", got ", head_dim);
     const int half = static_cast<int>(head_dim / 2);
-    axis_map m = axes_dim({half, half}, theta);
-    return m;
+    return axes_dim({half, half}, theta);
   }
 
   /// Pixtral: the 1-D frequencies of head_dim, even indices to axis 0, odd to axis 1.

@@ -275,7 +275,6 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                   std::ptrdiff_t token_begin, std::ptrdiff_t token_end, std::ptrdiff_t head_begin,
                   std::ptrdiff_t head_end, const Ops&... ops) noexcept {
   C* block = scratch + 2 * g.pairs;
-  C* rows = scratch + 6 * g.pairs;  // readers of positions: a run's rows
   auto rotate_run = [&](std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n, std::int64_t m,
                         const C* cos, const C* sin, std::ptrdiff_t row_stride) {
     std::ptrdiff_t first_head = 0;
@@ -286,7 +285,7 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
   const C* cos = nullptr;
   const C* sin = nullptr;
   if constexpr (has_token_coefficients<Reader>::value) {
-    (void)rows;
+    C* rows = scratch + 6 * g.pairs;  // a run's rows, after the row and the block
     pos.for_each_run(seq, token_begin, token_end,
                      [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
                          std::int64_t m) {
@@ -299,7 +298,6 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                        }
                      });
   } else if constexpr (has_row_stride<Reader>::value) {
-    (void)rows;
     pos.for_each_run(seq, token_begin, token_end,
                      [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
                          std::int64_t m) {
@@ -307,7 +305,6 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                        rotate_run(b, s, n, m, cos, sin, reader.row_stride());
                      });
   } else {
-    (void)rows;
     // Rows computed per token into the scratch: one token per kernel call.
     pos.for_each(seq, token_begin, token_end,
                  [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {

@@ -147,4 +147,55 @@ TEST(Xpos, EachStorageTypeHasItsRange) {
                             "xpos_angles: centre must be finite");
 }
 
+/// rotate_reference covers xPos: the rope against it on both pairings, 1-D and packed
+/// positions, with the reference's own inverse and storage-range errors; a rope with a
+/// head norm is refused by the reference rather than half-applied.
+TEST(Xpos, RotateReferenceCoversIt) {
+  constexpr std::ptrdiff_t tokens = 6, heads = 3;
+  for (const auto role : {xpos_role::query, xpos_role::key}) {
+    const xpos_angles<float> a(rotary::rope_frequencies(d), role, 2000.0);
+    for (const auto p : {pairing::interleaved, pairing::half_split}) {
+      const rotary::rope r(a, p);
+      const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(tokens * heads * d), 11, -2, 2);
+      std::vector<float> fast = x, ref(x.size());
+      const std::vector<std::int64_t> ids{0, 5, 1999, 2000, 4100, 9000};
+      const auto pos = positions::from_ids(ids.data(), tokens);
+      r.forward(rotary_test::view3(fast, tokens, heads, d), pos);
+      rotary::rotate_reference(r, rotary::direction::forward,
+                               rotary::tensor_view<const float, 3>(x.data(), {tokens, heads, d}),
+                               rotary_test::view3(ref, tokens, heads, d), pos);
+      // Within a few roundings of the head's magnitude (the factors scale it).
+      for (std::size_t h = 0; h < x.size(); h += d) {
+        float scale = 0;
+        for (std::size_t j = h; j < h + d; ++j) scale = std::fmax(scale, std::fabs(ref[j]));
+        for (std::size_t j = h; j < h + d; ++j) EXPECT_NEAR(fast[j], ref[j], 4.8e-7 * scale) << j;
+      }
+    }
+  }
+  const xpos_angles<float> k(rotary::rope_frequencies(d), xpos_role::key, 0.0);
+  const rotary::rope r(k, pairing::interleaved);
+  std::vector<float> x(d, 0.5f), y(d, 7.0f);
+  const auto in = rotary::tensor_view<const float, 3>(x.data(), {1, 1, d});
+  rotary_test::expect_error([&] {
+    rotary::rotate_reference(r, rotary::direction::inverse, in, rotary_test::view3(y, 1, 1, d),
+                             positions::from_offset(1));
+  }, "rotate_reference: xPos is not a rotation");
+  std::vector<rotary::float16> h(d, rotary::float16(7.0f));
+  const auto past = static_cast<std::int64_t>(k.max_distance(65504.0)) + 1;
+  rotary_test::expect_range_error([&] {
+    rotary::rotate_reference(r, rotary::direction::forward, in,
+                             rotary::tensor_view<rotary::float16, 3>(h.data(), {1, 1, d}),
+                             positions::from_offset(past));
+  }, "rotate_reference: xPos position");
+  for (const auto& v : h) EXPECT_EQ(static_cast<float>(v), 7.0f);
+  rotary::rope_options o;
+  o.key_norm = rotary::head_norm::unweighted();
+  const rotary::cos_sin_table<float> table(8, d);
+  rotary_test::expect_error([&] {
+    rotary::rotate_reference(rotary::rope(table, pairing::interleaved, o), rotary::direction::forward,
+                             in, rotary_test::view3(y, 1, 1, d), positions::from_offset(1));
+  }, "rotate_reference: the rope has a query_norm, key_norm or query_scale");
+  for (float v : y) EXPECT_EQ(v, 7.0f);
+}
+
 }  // namespace

@@ -16,6 +16,10 @@
 ///   a' = a cos(m theta_i) - s b sin(m theta_i),   b' = b cos(m theta_i) + s a sin(m theta_i)
 /// in C (no FMA: each product rounded), s = +1 forward, -1 transpose and inverse; a' and b'
 /// are rounded once to the output type. Other elements are copied (same type: bit for bit).
+/// The angles may be any source, multi-axis positions and xPos included (xPos's factors are
+/// in its cos and sin; its inverse throws, and each output's storage range is checked, as
+/// the rope does). A rope with a query_norm, key_norm or query_scale throws: the reference
+/// covers the rotation only (head_norm.hpp's apply_head_norm is the norm's own reference).
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +30,7 @@
 #include "config.hpp"
 #include "detail/checks.hpp"
 #include "rope.hpp"
+#include "xpos.hpp"
 
 namespace rotary {
 ROTARY_ISA_NAMESPACE_BEGIN
@@ -39,6 +44,15 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
   static_assert(std::is_same_v<compute_type_t<In>, C> && std::is_same_v<compute_type_t<Out>, C>,
                 "rotate_reference: in, out and the angles must share a compute type");
   const char* function = "rotate_reference";
+  ROTARY_CHECK(!r.options().query_norm.active() && !r.options().key_norm.active() &&
+                   !r.options().query_scale.active(),
+               function, ": the rope has a query_norm, key_norm or query_scale; the reference "
+               "covers the rotation only (apply_head_norm is the norm's reference)");
+  if constexpr (detail::is_xpos<Source>::value) {
+    ROTARY_CHECK(d != direction::inverse, function,
+                 ": xPos is not a rotation, so it has no inverse here; the inverse of the "
+                 "query transform is the transpose with xpos_role::key (and vice versa)");
+  }
   const operand<In, Out, R> op{in, out, role::unspecified};
   detail::check_operand(function, op, detail::names_of(op.role));
   const std::ptrdiff_t head_dim = in.extent(R - 1);
@@ -50,6 +64,9 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
   const auto [lo, hi] = detail::validate_positions_for(function, r.angles(), pos, batch, seq);
   if (batch == 0 || seq == 0 || heads == 0) return;
   r.angles().check_position_range(function, lo, hi);
+  if constexpr (detail::is_xpos<Source>::value) {
+    detail::xpos_of(r.angles()).template check_storage<storage_type_t<Out>>(function, lo, hi);
+  }
 
   const std::ptrdiff_t half = r.rotary_dim() / 2;
   const bool interleaved = r.pairing() == pairing::interleaved;

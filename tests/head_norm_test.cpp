@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "expect_error.hpp"
@@ -90,6 +91,77 @@ TEST(HeadNorm, FusedIsBitwiseTheUnfusedSequence) {
       check_fused<float>(p, partial, head_norm::unweighted(), head_norm::unweighted(), in_place);  // Llama 4
       check_fused<rotary::bfloat16>(p, partial, head_norm::rms(qw), head_norm::unweighted(), in_place);
       check_fused<float>(p, partial, head_norm{}, head_norm::rms(kw), in_place);  // keys only
+    }
+  }
+}
+
+/// Random shapes (head_dim 2 to 258 even, 1 to 3 key heads, 1 to 3 query heads per key head, 1 to 40 tokens), both
+/// pairings, partial rotary at any offset, random norm kinds, eps and order, a table or
+/// table-free source, random positions: the fused pass bitwise the unfused sequence, two
+/// threads bitwise one; a weight of the wrong length throws before anything is written.
+TEST(HeadNorm, RandomShapesAndNormsAreBitwiseTheUnfusedSequence) {
+  std::mt19937_64 rng(77);
+  auto below = [&](std::uint64_t n) { return static_cast<std::ptrdiff_t>(rng() % n); };
+  for (int trial = 0; trial < 80; ++trial) {
+    SCOPED_TRACE(trial);
+    const std::ptrdiff_t head_dim = 2 * (1 + below(129));
+    const std::ptrdiff_t rotary_dim = 2 * (1 + below(static_cast<std::uint64_t>(head_dim / 2)));
+    const std::ptrdiff_t offset = below(static_cast<std::uint64_t>(head_dim - rotary_dim + 1));
+    const std::ptrdiff_t n = 1 + below(40), hk = 1 + below(3), hq = hk * (1 + below(3));
+    const pairing p = below(2) ? pairing::interleaved : pairing::half_split;
+    auto random_norm = [&]() {
+      const double eps = below(4) == 0 ? 0.0 : std::ldexp(1.0, -static_cast<int>(below(30)));
+      const auto w = rotary_test::random_vector<double>(static_cast<std::size_t>(head_dim), rng(), -1.5, 1.5);
+      switch (below(4)) {
+        case 0: return head_norm{};
+        case 1: return head_norm::rms(w, eps);
+        case 2: return head_norm::gemma(w, eps);
+        default: return head_norm::unweighted(eps, below(2) == 0);
+      }
+    };
+    head_norm qn = random_norm(), kn = random_norm();
+    if (!qn.active() && !kn.active()) kn = head_norm::unweighted();
+    rotary::rope_options o;
+    o.rotary_offset = offset;
+    rotary::rope_options fused_o = o;
+    fused_o.query_norm = qn;
+    fused_o.key_norm = kn;
+    rotary::rope_options threaded_o = fused_o;
+    threaded_o.execution = rotary::execution{2, 1};
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
+    for (auto& m : ids) m = below(4) == 0 ? below(4096) : below(300);
+    const auto pos = positions::from_ids(ids.data(), n);
+    const auto q = rotary_test::random_vector<float>(static_cast<std::size_t>(n * hq * head_dim), rng(), -3, 3);
+    const auto k = rotary_test::random_vector<float>(static_cast<std::size_t>(n * hk * head_dim), rng(), -3, 3);
+    auto qv = [&](std::vector<float>& v) { return tensor_view<float, 3>(v.data(), {n, hq, head_dim}); };
+    auto kv = [&](std::vector<float>& v) { return tensor_view<float, 3>(v.data(), {n, hk, head_dim}); };
+    auto run = [&](const auto& angles) {
+      std::vector<float> q_ref = q, k_ref = k, q_fused = q, k_fused = k, q_thr = q, k_thr = k;
+      if (!qn.after_rope) rotary::apply_head_norm(qv(q_ref), qn);
+      if (!kn.after_rope) rotary::apply_head_norm(kv(k_ref), kn);
+      rotary::rope(angles, p, o).forward(rotary::query(qv(q_ref)), rotary::key(kv(k_ref)), pos);
+      if (qn.after_rope) rotary::apply_head_norm(qv(q_ref), qn);
+      if (kn.after_rope) rotary::apply_head_norm(kv(k_ref), kn);
+      rotary::rope(angles, p, fused_o).forward(rotary::query(qv(q_fused)), rotary::key(kv(k_fused)), pos);
+      rotary::rope(angles, p, threaded_o).forward(rotary::query(qv(q_thr)), rotary::key(kv(k_thr)), pos);
+      ASSERT_TRUE(rotary_test::bitwise_equal(q_fused, q_ref));
+      ASSERT_TRUE(rotary_test::bitwise_equal(k_fused, k_ref));
+      ASSERT_TRUE(rotary_test::bitwise_equal(q_thr, q_ref));
+      ASSERT_TRUE(rotary_test::bitwise_equal(k_thr, k_ref));
+      // A weight one value short: refused before the first write.
+      rotary::rope_options bad = fused_o;
+      bad.key_norm = head_norm::rms(std::vector<double>(static_cast<std::size_t>(head_dim + 1), 1.0));
+      std::vector<float> q_bad = q, k_bad = k;
+      rotary_test::expect_error([&] {
+        rotary::rope(angles, p, bad).forward(rotary::query(qv(q_bad)), rotary::key(kv(k_bad)), pos);
+      }, "key_norm weight has");
+      ASSERT_TRUE(rotary_test::bitwise_equal(q_bad, q));
+      ASSERT_TRUE(rotary_test::bitwise_equal(k_bad, k));
+    };
+    if (below(2)) {
+      run(rotary::cos_sin_table<float>(rotary_dim, 4096));
+    } else {
+      run(rotary::on_the_fly_angles<float>(rotary_dim));
     }
   }
 }

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include "expect_error.hpp"
@@ -196,6 +197,73 @@ TEST(Xpos, RotateReferenceCoversIt) {
                              in, rotary_test::view3(y, 1, 1, d), positions::from_offset(1));
   }, "rotate_reference: the rope has a query_norm, key_norm or query_scale");
   for (float v : y) EXPECT_EQ(v, 7.0f);
+}
+
+/// Random xPos parameters (gamma, scale_base, centre, role), rotary_dim, pairing, partial
+/// rotary at an offset, heads and positions, some past the output type's range: the rope
+/// against rotate_reference (float out) and two threads bitwise one; positions past the
+/// range throw rotary::out_of_range from both, with nothing written.
+TEST(Xpos, RandomParametersMatchTheReferenceOrThrowBeforeWriting) {
+  std::mt19937_64 rng(1212);
+  auto below = [&](std::uint64_t n) { return static_cast<std::int64_t>(rng() % n); };
+  for (int trial = 0; trial < 60; ++trial) {
+    SCOPED_TRACE(trial);
+    const std::ptrdiff_t pairs = 1 + below(64), offset = 2 * below(3);
+    const std::ptrdiff_t head_dim = offset + 2 * pairs + 2 * below(2);
+    const double gamma = 0.05 + 0.1 * static_cast<double>(below(10));
+    const double scale_base = 64.0 * static_cast<double>(1 + below(16));
+    const double centre = static_cast<double>(below(5000)) + (below(2) ? 0.5 : 0.0);
+    const auto role = below(2) ? xpos_role::query : xpos_role::key;
+    const xpos_angles<float> a(rotary::rope_frequencies(2 * pairs), role, centre, gamma, scale_base);
+    const pairing p = below(2) ? pairing::interleaved : pairing::half_split;
+    rotary::rope_options o;
+    o.rotary_offset = offset;
+    const rotary::rope r(a, p, o);
+    o.execution = rotary::execution{2, 1};
+    const rotary::rope r2(a, p, o);
+    const std::ptrdiff_t n = 1 + below(30), heads = 1 + below(4);
+    const double reach = a.max_distance(65504.0);  // float16's: inside float's too
+    const bool past = below(4) == 0;
+    std::vector<std::int64_t> ids(static_cast<std::size_t>(n));
+    for (auto& m : ids) {
+      const double lo = std::fmax(0.0, centre - reach), hi = centre + reach;
+      m = static_cast<std::int64_t>(std::ceil(lo)) + below(static_cast<std::uint64_t>(hi - lo));
+    }
+    if (past) ids[static_cast<std::size_t>(below(static_cast<std::uint64_t>(n)))] = static_cast<std::int64_t>(centre + a.max_distance(static_cast<double>(std::numeric_limits<float>::max()))) + 1;
+    const auto pos = positions::from_ids(ids.data(), n);
+    const auto x = rotary_test::random_vector<float>(static_cast<std::size_t>(n * heads * head_dim), rng());
+    const rotary::tensor_view<const float, 3> in(x.data(), {n, heads, head_dim});
+    std::vector<float> fast(x.size(), 9.0f), threaded(x.size(), 9.0f), ref(x.size(), 9.0f);
+    auto out = [&](std::vector<float>& v) { return rotary_test::view3(v, n, heads, head_dim); };
+    std::vector<rotary::float16> h(x.size(), rotary::float16(9.0f));
+    const rotary::tensor_view<rotary::float16, 3> hout(h.data(), {n, heads, head_dim});
+    if (past) {
+      rotary_test::expect_range_error([&] { r.forward(in, out(fast), pos); }, "the scale overflows");
+      rotary_test::expect_range_error([&] {
+        rotary::rotate_reference(r, rotary::direction::forward, in, out(ref), pos);
+      }, "the scale overflows");
+      rotary_test::expect_range_error([&] { r.forward(in, hout, pos); }, "the scale overflows");
+      for (std::size_t j = 0; j < x.size(); ++j) {
+        ASSERT_EQ(fast[j], 9.0f);
+        ASSERT_EQ(ref[j], 9.0f);
+        ASSERT_EQ(static_cast<float>(h[j]), 9.0f);
+      }
+      continue;
+    }
+    r.forward(in, out(fast), pos);
+    r2.forward(in, out(threaded), pos);
+    rotary::rotate_reference(r, rotary::direction::forward, in, out(ref), pos);
+    r.forward(in, hout, pos);  // inside float16's range: finite
+    ASSERT_TRUE(rotary_test::bitwise_equal(fast, threaded));
+    for (std::size_t t = 0; t < x.size(); t += static_cast<std::size_t>(head_dim)) {
+      float scale = 0;
+      for (std::size_t j = t; j < t + static_cast<std::size_t>(head_dim); ++j) scale = std::fmax(scale, std::fabs(ref[j]));
+      for (std::size_t j = t; j < t + static_cast<std::size_t>(head_dim); ++j) {
+        ASSERT_NEAR(fast[j], ref[j], 4.8e-7 * scale) << j;
+        ASSERT_TRUE(std::isfinite(static_cast<float>(h[j]))) << j;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // positions; rows no slot names stay untouched; bad input throws before anything is written.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -177,5 +178,45 @@ TEST(RotateIntoCache, RunChecksComeBeforeAnyWrite) {
       [&] { call(rotary::rope(xk, pairing::half_split), positions::from_ids(ids.data(), n)); },
       "rotate_into_cache: xPos position");
   EXPECT_TRUE(rotary_test::bitwise_equal(kc, kc0));
+}
+}  // namespace
+
+namespace {
+// One buffer [rows][k | v][kv_heads][dim] holding both caches: strided views whose byte
+// ranges meet but whose rows do not (the general overlap check) are accepted and give the
+// separate caches' result; contiguous caches over one buffer, or strided ones whose rows
+// do meet, are refused with nothing written.
+TEST(RotateIntoCache, InterleavedKvBufferAndOverlaps) {
+  rotary::cos_sin_table<float> table(dim, 64);
+  const auto r = rotary::rope(table, pairing::interleaved);
+  const std::ptrdiff_t n = 3, row = kv_heads * dim;
+  const auto k = rotary_test::random_vector<float>(static_cast<std::size_t>(n * row), 8);
+  const auto v = rotary_test::random_vector<float>(static_cast<std::size_t>(n * row), 9);
+  const std::vector<std::int32_t> slots = {7, 8, 30};
+  const tensor_view<const float, 3> kv(k.data(), {n, kv_heads, dim}), vv(v.data(), {n, kv_heads, dim});
+  std::vector<float> kc(static_cast<std::size_t>(rows * row), 0.5f), vc = kc;
+  rotary::rotate_into_cache(r, kv, vv, tensor_view<float, 3>(kc.data(), {rows, kv_heads, dim}),
+                            tensor_view<float, 3>(vc.data(), {rows, kv_heads, dim}), slots.data(), n,
+                            positions::from_offset(3));
+  std::vector<float> both(static_cast<std::size_t>(2 * rows * row), 0.5f);
+  const std::array<std::ptrdiff_t, 3> strides{2 * row, dim, 1};
+  auto half = [&](std::ptrdiff_t at) { return tensor_view<float, 3>(both.data() + at, {rows, kv_heads, dim}, strides); };
+  rotary::rotate_into_cache(r, kv, vv, half(0), half(row), slots.data(), n, positions::from_offset(3));
+  for (std::ptrdiff_t s = 0; s < rows; ++s) {
+    for (std::ptrdiff_t e = 0; e < row; ++e) {
+      ASSERT_EQ(both[static_cast<std::size_t>(2 * s * row + e)], kc[static_cast<std::size_t>(s * row + e)]);
+      ASSERT_EQ(both[static_cast<std::size_t>(2 * s * row + row + e)], vc[static_cast<std::size_t>(s * row + e)]);
+    }
+  }
+  const auto before = both;
+  rotary_test::expect_error([&] {
+    rotary::rotate_into_cache(r, kv, vv, half(0), half(dim), slots.data(), n, positions::from_offset(3));
+  }, "the caches must share no element with k, v or each other");
+  rotary_test::expect_error([&] {
+    rotary::rotate_into_cache(r, kv, vv, tensor_view<float, 3>(both.data(), {rows, kv_heads, dim}),
+                              tensor_view<float, 3>(both.data() + row, {rows, kv_heads, dim}), slots.data(), n,
+                              positions::from_offset(3));
+  }, "the caches must share no element with k, v or each other");
+  EXPECT_TRUE(rotary_test::bitwise_equal(both, before));
 }
 }  // namespace

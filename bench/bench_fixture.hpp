@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-/// The one fixture of the streaming benchmarks (bench_matrix.cpp, decode_probe.cpp): a shape,
-/// an input and an output tensor in one allocation, a deterministic fill and the cos/sin
+/// The memory of every benchmark program: skewed_arena (any number of buffers in one
+/// allocation, each at its own offset modulo 4 KiB), the deterministic fill, and
+/// tensor_pair, the fixture of the streaming benchmarks (bench_matrix.cpp, bench_design.cpp,
+/// decode_probe.cpp): a shape, an input and an output tensor in an arena and the cos/sin
 /// table for the shape's tokens. The baselines it is measured against are in
 /// streaming_baselines.hpp, the timed loop in bench_rows.hpp.
 ///
-/// Layout of the allocation (page aligned):
-///   [ in: in_bytes, rounded up to a page ][ one page + 256 bytes ][ out ]
-/// so out - in = 256 (mod 4 KiB). Two streams whose addresses agree modulo 4 KiB make a
-/// load wait on an unrelated earlier store to the "same" address (4K aliasing); that
-/// measures the allocator, not the kernel. The gap page also keeps the two tensors off each
-/// other's cache lines and hardware-prefetch streams.
+/// Layout of an arena (page aligned): buffer i starts one page + 256 i bytes past the page
+/// boundary after buffer i - 1's end, so buffers i and j differ by 256 (i - j) modulo 4 KiB.
+/// Two streams whose addresses agree modulo 4 KiB make a load wait on an unrelated earlier
+/// store to the "same" address (4K aliasing; a copy 16 bytes off its destination modulo
+/// 4 KiB measured 8x slower here); that measures the allocator, not the kernel. The gap page
+/// also keeps the buffers off each other's cache lines and hardware-prefetch streams.
 
 #include <algorithm>
 #include <array>
@@ -22,6 +24,7 @@
 #include <rotary/rotary.hpp>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace rotary_bench {
 
@@ -95,6 +98,40 @@ void fill(T* p, std::size_t n) {
   }
 }
 
+/// Buffers of the given byte sizes in one page-aligned allocation (layout: the top of the
+/// file), every page touched before any timing. Up to 16 buffers (16 x 256 = 4 KiB).
+class skewed_arena {
+ public:
+  static constexpr std::size_t page = 4096, skew = 256;
+
+  explicit skewed_arena(const std::vector<std::size_t>& bytes) {
+    std::size_t end = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+      const std::size_t at = i == 0 ? 0 : round_up(end) + page + skew * (i % 16);
+      offsets_.push_back(at);
+      end = at + bytes[i];
+    }
+    const std::size_t total = round_up(end) + page;
+    buffer_.reset(static_cast<unsigned char*>(::operator new(total, std::align_val_t{page})));
+    std::memset(buffer_.get(), 0, total);
+  }
+
+  /// Buffer i as an array of T.
+  template <class T>
+  T* get(std::size_t i) const {
+    return reinterpret_cast<T*>(buffer_.get() + offsets_.at(i));
+  }
+
+ private:
+  struct aligned_delete {
+    void operator()(unsigned char* p) const { ::operator delete(p, std::align_val_t{page}); }
+  };
+  static std::size_t round_up(std::size_t bytes) { return (bytes + page - 1) / page * page; }
+
+  std::vector<std::size_t> offsets_;
+  std::unique_ptr<unsigned char, aligned_delete> buffer_;
+};
+
 /// Base of every fixture, so that one slot can hold any of them (shared_fixture below).
 class fixture_base {
  public:
@@ -110,17 +147,10 @@ class tensor_pair : public fixture_base {
 
  public:
   using compute_type = rotary::compute_type_t<In>;
-  static constexpr std::size_t page = 4096, skew = 256;
 
   explicit tensor_pair(const shape& s)
-      : s_(s),
-        out_offset_(round_up(in_bytes()) + page + skew),
-        out_capacity_(round_up(std::max(out_bytes(), memcpy_bytes()))),
-        buffer_(static_cast<unsigned char*>(
-            ::operator new(out_offset_ + out_capacity_, std::align_val_t{page}))),
-        table_(s.rotary_dim, s.tokens) {
+      : s_(s), arena_({in_bytes(), std::max(out_bytes(), memcpy_bytes())}), table_(s.rotary_dim, s.tokens) {
     fill(in(), elements());
-    std::memset(out(), 0, out_capacity_);  // every page of out touched before any timing
     fill(out(), elements());
   }
 
@@ -132,8 +162,8 @@ class tensor_pair : public fixture_base {
   /// split evenly ((in + out) / 2; in_bytes() when In == Out). out has room for it.
   std::size_t memcpy_bytes() const { return (in_bytes() + out_bytes()) / 2; }
 
-  In* in() const { return reinterpret_cast<In*>(buffer_.get()); }
-  Out* out() const { return reinterpret_cast<Out*>(buffer_.get() + out_offset_); }
+  In* in() const { return arena_.get<In>(0); }
+  Out* out() const { return arena_.get<Out>(1); }
 
   rotary::tensor_view<const In, 3> input() const { return {in(), extents()}; }
   rotary::tensor_view<Out, 3> output() const { return {out(), extents()}; }
@@ -141,15 +171,10 @@ class tensor_pair : public fixture_base {
   const rotary::cos_sin_table<compute_type>& table() const { return table_; }
 
  private:
-  struct aligned_delete {
-    void operator()(unsigned char* p) const { ::operator delete(p, std::align_val_t{page}); }
-  };
-  static std::size_t round_up(std::size_t bytes) { return (bytes + page - 1) / page * page; }
   std::array<std::ptrdiff_t, 3> extents() const { return {s_.tokens, s_.heads, s_.head_dim}; }
 
   shape s_;
-  std::size_t out_offset_, out_capacity_;
-  std::unique_ptr<unsigned char, aligned_delete> buffer_;
+  skewed_arena arena_;
   rotary::cos_sin_table<compute_type> table_;
 };
 

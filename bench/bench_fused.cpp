@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
-#include <random>
 #include <rotary/rotary.hpp>
+#include "bench_fixture.hpp"
 #include <string>
 #include <vector>
 
@@ -27,42 +27,37 @@ struct kv_shape {
   std::ptrdiff_t tokens, heads, dim;
 };
 
-/// n values of T in `storage`, starting `skew` bytes past a 4 KiB boundary: every buffer of a
-/// row gets its own skew, so that no two streams agree modulo 4 KiB (4K aliasing: a copy
-/// from a buffer 16 bytes off its destination modulo 4 KiB measured 8x slower here).
-template <class T>
-T* skewed(std::vector<T>& storage, std::size_t n, std::size_t skew) {
-  storage.assign(n + (4096 + skew) / sizeof(T) + 1, T(0));
-  const auto base = reinterpret_cast<std::uintptr_t>(storage.data());
-  const std::uintptr_t aligned = (base + 4095) / 4096 * 4096 + skew;
-  return reinterpret_cast<T*>(aligned);
-}
-
+/// k, v, a staging buffer and the two caches, each at its own offset modulo 4 KiB
+/// (skewed_arena: no two streams alias).
 template <class Cache>
 struct kv_data {
   kv_shape s;
-  std::vector<float> k_store, v_store, staging_store;
-  std::vector<Cache> k_cache_store, v_cache_store;
+  std::vector<std::int32_t> slots;
+  std::ptrdiff_t rows;
+  rotary_bench::skewed_arena arena;
   float *k, *v, *staging;
   Cache *k_cache, *v_cache;
-  std::ptrdiff_t rows = 0;
-  std::vector<std::int32_t> slots;
   rotary::cos_sin_table<float> table;
 
-  explicit kv_data(const kv_shape& shape) : s(shape), table(shape.dim, shape.tokens + 1) {
-    const std::size_t n = static_cast<std::size_t>(s.tokens * s.heads * s.dim);
-    for (std::ptrdiff_t t = 0; t < s.tokens; ++t) {
-      slots.push_back(static_cast<std::int32_t>((t / 16) * 32 + t % 16));  // every other block
-    }
-    rows = slots.back() + 1;
-    k = skewed(k_store, n, 0);
-    v = skewed(v_store, n, 768);
-    staging = skewed(staging_store, n, 1536);
-    k_cache = skewed(k_cache_store, static_cast<std::size_t>(rows * row()), 2304);
-    v_cache = skewed(v_cache_store, static_cast<std::size_t>(rows * row()), 3072);
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (std::size_t i = 0; i < n; ++i) k[i] = dist(rng), v[i] = dist(rng);
+  explicit kv_data(const kv_shape& shape)
+      : s(shape), slots(paged_slots(shape.tokens)), rows(slots.back() + 1),
+        arena({bytes<float>(s.tokens), bytes<float>(s.tokens), bytes<float>(s.tokens),
+               bytes<Cache>(rows), bytes<Cache>(rows)}),
+        k(arena.get<float>(0)), v(arena.get<float>(1)), staging(arena.get<float>(2)),
+        k_cache(arena.get<Cache>(3)), v_cache(arena.get<Cache>(4)), table(shape.dim, shape.tokens + 1) {
+    const std::size_t n = static_cast<std::size_t>(s.tokens * row());
+    rotary_bench::fill(k, n);
+    rotary_bench::fill(v, n);
+  }
+  /// Every other block of 16 rows: the tokens' rows are not one run.
+  static std::vector<std::int32_t> paged_slots(std::ptrdiff_t tokens) {
+    std::vector<std::int32_t> slots;
+    for (std::ptrdiff_t t = 0; t < tokens; ++t) slots.push_back(static_cast<std::int32_t>((t / 16) * 32 + t % 16));
+    return slots;
+  }
+  template <class T>
+  std::size_t bytes(std::ptrdiff_t n_rows) const {
+    return static_cast<std::size_t>(n_rows * row()) * sizeof(T);
   }
   std::ptrdiff_t row() const { return s.heads * s.dim; }
   rotary::tensor_view<Cache, 3> cache(Cache* c) const { return {c, {rows, s.heads, s.dim}}; }
@@ -129,13 +124,14 @@ void register_rows(const kv_shape& s, const char* cache_name) {
 void register_qk_norm(std::ptrdiff_t tokens) {
   const std::string prefix = "qk_norm/" + std::to_string(tokens) + "x32+8x128/";
   struct data {
-    std::vector<float> q, k;
+    rotary_bench::skewed_arena arena;
+    float *q, *k;
     rotary::cos_sin_table<float> table;
-    explicit data(std::ptrdiff_t n) : q(static_cast<std::size_t>(n * 32 * 128)), k(static_cast<std::size_t>(n * 8 * 128)), table(128, n + 1) {
-      std::mt19937 rng(5);
-      std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-      for (auto& x : q) x = dist(rng);
-      for (auto& x : k) x = dist(rng);
+    explicit data(std::ptrdiff_t n)
+        : arena({static_cast<std::size_t>(n * 32 * 128) * 4, static_cast<std::size_t>(n * 8 * 128) * 4}),
+          q(arena.get<float>(0)), k(arena.get<float>(1)), table(128, n + 1) {
+      rotary_bench::fill(q, static_cast<std::size_t>(n * 32 * 128));
+      rotary_bench::fill(k, static_cast<std::size_t>(n * 8 * 128));
     }
   };
   const std::vector<double> w(128, 1.0);  // weight 1: the values stay bounded over iterations
@@ -146,7 +142,7 @@ void register_qk_norm(std::ptrdiff_t tokens) {
     data d(tokens);
     const rotary::rope r(d.table, pairing::half_split);
     const auto qn = rotary::head_norm::rms(w), kn = rotary::head_norm::rms(w);
-    const rotary::tensor_view<float, 3> q(d.q.data(), {tokens, 32, 128}), k(d.k.data(), {tokens, 8, 128});
+    const rotary::tensor_view<float, 3> q(d.q, {tokens, 32, 128}), k(d.k, {tokens, 8, 128});
     for (auto _ : st) {
       rotary::apply_head_norm(q, qn);
       rotary::apply_head_norm(k, kn);
@@ -161,7 +157,7 @@ void register_qk_norm(std::ptrdiff_t tokens) {
     o.query_norm = rotary::head_norm::rms(w);
     o.key_norm = rotary::head_norm::rms(w);
     const rotary::rope r(d.table, pairing::half_split, o);
-    const rotary::tensor_view<float, 3> q(d.q.data(), {tokens, 32, 128}), k(d.k.data(), {tokens, 8, 128});
+    const rotary::tensor_view<float, 3> q(d.q, {tokens, 32, 128}), k(d.k, {tokens, 8, 128});
     for (auto _ : st) {
       r.forward(rotary::query(q), rotary::key(k), rotary::positions::from_offset(1));
       benchmark::ClobberMemory();

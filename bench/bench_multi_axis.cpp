@@ -15,10 +15,11 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <rotary/rotary.hpp>
 #include <string>
 #include <vector>
+
+#include "bench_fixture.hpp"
 
 namespace {
 
@@ -52,18 +53,18 @@ std::vector<std::int64_t> integer(const std::vector<double>& v) {
 
 /// The tensor of one shape, shared by all its rows: the same memory for every variant (rows
 /// that each allocated their own 8 MiB differed by 10-20% with the allocation order alone).
-std::shared_ptr<std::vector<float>> make_tensor(const bench_shape& s) {
-  auto x = std::make_shared<std::vector<float>>(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim));
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  for (float& v : *x) v = dist(rng);
-  return x;
-}
+struct tensor {
+  rotary_bench::skewed_arena arena;
+  float* data;
+  explicit tensor(std::size_t n) : arena({n * sizeof(float)}), data(arena.get<float>(0)) {
+    rotary_bench::fill(data, n);
+  }
+};
 
 template <class Rope>
-void run(benchmark::State& state, const bench_shape& s, std::vector<float>& x, const Rope& rope,
+void run(benchmark::State& state, const bench_shape& s, const tensor& x, const Rope& rope,
          const rotary::positions& pos) {
-  const rotary::tensor_view<float, 3> view(x.data(), {s.tokens, s.heads, s.head_dim});
+  const rotary::tensor_view<float, 3> view(x.data, {s.tokens, s.heads, s.head_dim});
   // Untimed passes first (caches, clock).
   for (int i = 0; i < 20; ++i) rope.forward(view, pos);
   for (auto _ : state) {
@@ -71,7 +72,7 @@ void run(benchmark::State& state, const bench_shape& s, std::vector<float>& x, c
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * 2 *
-                          static_cast<std::int64_t>(x.size() * sizeof(float)));
+                          static_cast<std::int64_t>(view.size() * sizeof(float)));
 }
 
 void register_shape(const bench_shape& s) {
@@ -80,7 +81,7 @@ void register_shape(const bench_shape& s) {
   const std::vector<double> freqs = rotary::rope_frequencies(s.head_dim, 1e6);
   const auto mrope = rotary::axis_map::mrope(freqs, {16, 24, 24});
   const auto qwen3 = rotary::axis_map::mrope_interleaved(freqs, {24, 20, 20});
-  const auto x = make_tensor(s);
+  const auto x = std::make_shared<tensor>(static_cast<std::size_t>(s.tokens * s.heads * s.head_dim));
   benchmark::RegisterBenchmark((prefix + "one_d").c_str(), [=](benchmark::State& st) {
     const rotary::cos_sin_table<float> table(freqs, s.tokens);
     run(st, s, *x, rotary::rope(table, pairing::half_split), rotary::positions::from_offset(0));

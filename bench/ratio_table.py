@@ -25,6 +25,9 @@ import sys
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 PAIRINGS = ("interleaved", "half_split")
 TYPES = ("float", "double", "bfloat16", "float16")
+# Google Benchmark's own numeric fields of a row; every other number is a counter.
+NOT_COUNTERS = {"family_index", "per_family_instance_index", "repetitions", "repetition_index",
+                "threads", "iterations", "real_time", "cpu_time"}
 
 
 def load(paths):
@@ -45,9 +48,9 @@ def load(paths):
                 counters[name] = {}
                 order.append(name)
             times[name].append(b["real_time"] * UNIT_NS[b.get("time_unit", "ns")])
-            for key in ("bytes_per_second", "elements_per_second", "instructions_per_call"):
-                if key in b:
-                    counters[name].setdefault(key, []).append(b[key])
+            for key, value in b.items():  # rates and the rows' own counters
+                if key not in NOT_COUNTERS and isinstance(value, (int, float)):
+                    counters[name].setdefault(key, []).append(value)
             if b.get("label"):
                 labels[name] = b["label"]
     return times, counters, labels, contexts, order

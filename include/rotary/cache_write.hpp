@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -156,6 +157,16 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
     detail::rope_access::call(fn, r, direction::forward,
                               key(k_run, rows_of(k_cache, static_cast<std::ptrdiff_t>(slots[t]), n)),
                               detail::positions_of_tokens(pos, ids, t, n));
+    if constexpr (std::is_same_v<VIn, VOut>) {
+      // The run's value rows as one block when they are one block in v and in the cache.
+      const std::ptrdiff_t row = v.extent(1) * v.extent(2);
+      if (v_rows_contiguous && (n == 1 || (v.stride(0) == row && v_cache.stride(0) == row))) {
+        std::memcpy(&v_cache(static_cast<std::ptrdiff_t>(slots[t]), 0, 0), &v(t, 0, 0),
+                    static_cast<std::size_t>(n * row) * sizeof(VIn));
+        t += n;
+        continue;
+      }
+    }
     for (std::ptrdiff_t u = t; u < t + n; ++u) {
       if (v_rows_contiguous) {  // one copy of the token's heads
         detail::copy_elements(

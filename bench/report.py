@@ -215,6 +215,20 @@ def relative_rows(rows, prefix, reference, names=None):
     return out
 
 
+def layout_row(name):
+    """bench_layouts' template names in words: BM_Rotate<pairing::interleaved, true,
+    mode::ids> -> "interleaved, in place, ids"."""
+    kind, _, args = name.partition("<")
+    a = [x.strip().split("::")[-1] for x in args.rstrip(">").split(",") if x.strip()]
+    if kind == "BM_Rotate" and len(a) == 3:
+        return f"{a[0]}, {'in place' if a[1] == 'true' else 'out of place'}, {a[2]} positions"
+    if kind == "BM_RotateQk" and len(a) == 2:
+        return f"{a[0]}, q + k ({'one call' if a[1] == 'true' else 'two calls'})"
+    if kind == "BM_RotateBhsd" and a:
+        return f"{a[0]}, BHSD batch of 4 at their own starts"
+    return name
+
+
 def feature_tables(rows):
     """The tables of schemes, multi-axis, fused and layouts rows found in rows."""
     parts = []
@@ -266,7 +280,7 @@ def feature_tables(rows):
         if n.startswith("BM_") and not n.startswith("BM_Memcpy"):
             shape = "/".join(n.split("/")[1:])
             base = "BM_Memcpy/" + shape
-            lay.append([n.split("/")[0], shape.replace("/", "x"), fmt_time(rows.time(n)),
+            lay.append([layout_row(n.split("/")[0]), shape.replace("/", "x"), fmt_time(rows.time(n)),
                         rt.cell(rt.ratio(rows.time(base), rows.time(n)))])
     if lay:
         parts.append("### Layouts, positions and q + k in one call (memcpy time of the same "

@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
   for (const shape& s : {rotary_bench::full(1, 32, 128), rotary_bench::full(512, 32, 128)}) add_shape(s);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("rotary_simd", rotary::simd_instruction_set());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("rotary_simd", rotary::simd_instruction_set());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

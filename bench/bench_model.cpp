@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
   for (const pass_case& c : cases) add_case(c);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("rotary_simd", rotary::simd_instruction_set());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   add_table_builds();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("rotary_simd", rotary::simd_instruction_set());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

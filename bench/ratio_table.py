@@ -121,11 +121,13 @@ def machine_line(rows):
         count = cpus // c["num_sharing"] if isinstance(cpus, int) and c.get("num_sharing") else "?"
         caches.append(f"L{c.get('level')}{kind} {size(c.get('size', 0))} (x{count})")
     dates = ", ".join(str(c.get("date", "?")) for c in rows.contexts)
+    simd = f"rotary SIMD {ctx['rotary_simd']}; " if "rotary_simd" in ctx else ""
+    load = ctx.get("load_avg")
+    load = ", ".join(f"{v:.2f}" for v in load) if isinstance(load, list) else "?"
     line = (f"Machine: {cpus} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
-            f"caches {', '.join(caches) or '?'}; host {ctx.get('host_name', '?')}; "
-            f"rotary SIMD {ctx.get('rotary_simd', '?')}; benchmark library "
-            f"{ctx.get('library_build_type', '?')} build; {len(rows.contexts)} run(s): {dates}; "
-            f"load average at start {ctx.get('load_avg', '?')}")
+            f"caches {', '.join(caches) or '?'}; host {ctx.get('host_name', '?')}; {simd}"
+            f"Google Benchmark library: {ctx.get('library_build_type', '?')} build; "
+            f"{len(rows.contexts)} run(s): {dates}; load average at start {load}")
     hosts = {(c.get("host_name"), c.get("num_cpus"), c.get("mhz_per_cpu")) for c in rows.contexts}
     if len(hosts) > 1:
         line += "\n\n**Warning: the files come from different machines.**"

@@ -129,6 +129,49 @@ def summary_table(m):
                      "attention lower bound"], body)
 
 
+def ratio_range(pairs):
+    """'a-b' over the ratios x / y of the pairs where both are known, 2 significant digits."""
+    r = [x / y for x, y in pairs if x and y]
+    if not r:
+        return None
+    lo, hi = min(r), max(r)
+    f = lambda v: f"{v:.2g}" if v < 10 else f"{v:.0f}"
+    return f(lo) if f(lo) == f(hi) else f"{f(lo)}-{f(hi)}"
+
+
+def summary_findings(m):
+    """The summary table in words, every number taken from this run."""
+    cases = m.cases()
+    prefill = [c for c in cases if c.startswith("prefill")]
+    decode = [c for c in cases if c.startswith("decode")]
+    rope = {c: m.encoding(c, "rope_qk") for c in cases}
+    att = {c: m.attention(c) for c in cases}
+    lines = []
+    share = ratio_range([(rope[c] * 100, att[c]) for c in prefill])
+    if share:
+        text_ = f"RoPE costs {share}% of the reference attention's time at prefill"
+        bound = ratio_range([(rope[c] * 100, m.lower_bound(c)) for c in prefill])
+        if bound:
+            text_ += f" ({bound}% of attention's lower bound)"
+        d = ratio_range([(rope[c] * 100, att[c]) for c in decode])
+        if d:
+            text_ += f", and {d}% at decode, where attention reads the whole KV cache"
+        lines.append(text_ + ".")
+    table = ratio_range([(rope[c], m.encoding(c, k)) for c in cases
+                         for k in ("sinusoidal_table", "learned")])
+    fly = ratio_range([(m.encoding(c, "sinusoidal_on_the_fly"), rope[c]) for c in cases])
+    t5 = ratio_range([(m.encoding(c, "t5"), rope[c]) for c in cases])
+    if table:
+        lines.append(f"A precomputed sinusoidal or learned table, added once, is {table}x "
+                     "cheaper than RoPE in every layer.")
+    if fly:
+        lines.append(f"The sinusoidal encoding computed on the fly takes {fly}x RoPE's time.")
+    if t5:
+        lines.append(f"T5's relative bias, computed once and added to the logits in every "
+                     f"layer, takes {t5}x RoPE's time: it grows with the number of logits.")
+    return " ".join(lines)
+
+
 def model_section(m):
     gemm = f"{m.gemm_rate:.1f} GFLOP/s" if m.gemm_rate else "-"
     read = f"{m.read_rate / 1e9:.1f} GB/s" if m.read_rate else "-"
@@ -143,7 +186,8 @@ def model_section(m):
             "pass in 8 streams, or an attention row's own), so each share is a range: "
             "against the reference time, and against the bound. Prefill N: N new tokens over "
             "themselves (causal); decode 4096: one token over a 4096-token cache.\n\n"
-            + summary_table(m) + "\n\n![one forward pass](model.svg)")
+            + summary_table(m) + "\n\n" + summary_findings(m)
+            + "\n\n![one forward pass](model.svg)")
 
 
 # --- the kernels against the machine -------------------------------------------------------
@@ -486,7 +530,7 @@ def main(argv):
     summary = None
     if "model" in by:
         m = Model(by["model"])
-        summary = summary_table(m)
+        summary = summary_table(m) + "\n\n" + summary_findings(m)
         sections.append(model_section(m))
         plot = model_svg(m)
         if plot:

@@ -9,9 +9,11 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "expect_error.hpp"
 #include "test_util.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -142,6 +144,117 @@ TEST(PermuteErrorTest, BadArguments) {
   const tensor_view<float, 3> out(x.data() + 8, {2, 3, 8}, {24, 8, 1});
   EXPECT_THROW(rotary::permute_pairing(pairing::half_split, pairing::interleaved, in, out, 8),
                rotary::invalid_argument);  // overlapping in and out
+}
+
+// Every permute_* message names the function the caller called (not pairing_permutation,
+// which they use inside), the parameter and the value passed.
+TEST(PermuteErrorTest, MessagesNameTheCalledFunction) {
+  std::vector<float> w(16 * 4), x(2 * 3 * 8);
+  const tensor_view<float, 2> wv(w.data(), {16, 4});
+  const tensor_view<float, 3> xv(x.data(), {2, 3, 8});
+  const auto h = pairing::half_split, i = pairing::interleaved;
+  rotary_test::expect_error([&] { rotary::permute_weight_rows(h, i, wv, 8, 7); },
+                            "permute_weight_rows: rotary_dim must be even, got 7");
+  rotary_test::expect_error([&] { rotary::permute_weight_rows(h, i, wv, 8, 8, 2); },
+                            "permute_weight_rows: rotary_offset + rotary_dim must be <= head_dim, "
+                            "got 2 + 8 > 8");
+  rotary_test::expect_error([&] { rotary::permute_weight_rows(h, i, wv, 8, 4, -2); },
+                            "permute_weight_rows: rotary_offset must be >= 0, got -2");
+  rotary_test::expect_error([&] { rotary::permute_pairing(h, i, xv, 7); },
+                            "permute_pairing: rotary_dim must be even, got 7");
+  rotary_test::expect_error([&] { rotary::permute_pairing(h, i, xv, 8, 2); },
+                            "permute_pairing: rotary_offset + rotary_dim must be <= head_dim, "
+                            "got 2 + 8 > 8");
+  rotary_test::expect_error([&] { rotary::permute_pairing(h, i, xv, 0); },
+                            "permute_pairing: rotary_dim must be positive, got 0");
+  rotary_test::expect_error([&] { (void)rotary::pairing_permutation(h, i, 8, 7); },
+                            "pairing_permutation: rotary_dim must be even, got 7");
+  rotary_test::expect_error(
+      [&] { (void)rotary::pairing_permutation(static_cast<pairing>(7), i, 8, 8); },
+      "pairing_permutation: pairing must be interleaved or half_split, got 7");
+}
+
+// rotary_offset + rotary_dim past PTRDIFF_MAX used to wrap negative, pass the check and
+// write perm[] far outside its head_dim entries.
+TEST(PermuteErrorTest, OffsetPlusRotaryDimOverflowIsRefused) {
+  constexpr std::ptrdiff_t kMax = std::numeric_limits<std::ptrdiff_t>::max();
+  const auto h = pairing::half_split, i = pairing::interleaved;
+  rotary_test::expect_error([&] { (void)rotary::pairing_permutation(h, i, 8, 4, kMax - 1); },
+                            "pairing_permutation: rotary_offset + rotary_dim must be <= head_dim, "
+                            "got 9223372036854775806 + 4 > 8");
+  rotary_test::expect_error([&] { (void)rotary::pairing_permutation(i, h, 8, 8, kMax); },
+                            "got 9223372036854775807 + 8 > 8");
+  std::vector<float> w(16 * 4, 1.0f), x(2 * 3 * 8, 1.0f);
+  const auto w_before = w, x_before = x;
+  rotary_test::expect_error(
+      [&] {
+        rotary::permute_weight_rows(h, i, tensor_view<float, 2>(w.data(), {16, 4}), 8, 4,
+                                    kMax - 1);
+      },
+      "permute_weight_rows: rotary_offset + rotary_dim must be <= head_dim, got "
+      "9223372036854775806 + 4 > 8");
+  rotary_test::expect_error(
+      [&] {
+        rotary::permute_pairing(h, i, tensor_view<float, 3>(x.data(), {2, 3, 8}), 4, kMax - 2);
+      },
+      "permute_pairing: rotary_offset + rotary_dim must be <= head_dim, got "
+      "9223372036854775805 + 4 > 8");
+  EXPECT_EQ(w, w_before);
+  EXPECT_EQ(x, x_before);
+}
+
+// A null weight used to be read and written through (permute_pairing's views were checked,
+// permute_weight_rows' were not).
+TEST(PermuteErrorTest, NullDataIsRefused) {
+  const auto h = pairing::half_split, i = pairing::interleaved;
+  std::vector<float> w(16 * 4, 1.0f);
+  rotary_test::expect_error(
+      [&] { rotary::permute_weight_rows(h, i, tensor_view<float, 2>(nullptr, {16, 4}), 8, 8); },
+      "permute_weight_rows: w data must not be null for a non-empty view (16 x 4)");
+  rotary_test::expect_error(
+      [&] {
+        rotary::permute_weight_rows(h, i, tensor_view<const float, 2>(nullptr, {16, 4}),
+                                    tensor_view<float, 2>(w.data(), {16, 4}), 8, 8);
+      },
+      "permute_weight_rows: in data must not be null");
+  rotary_test::expect_error(
+      [&] {
+        rotary::permute_weight_rows(h, i, tensor_view<const float, 2>(w.data(), {16, 4}),
+                                    tensor_view<float, 2>(nullptr, {16, 4}), 8, 8);
+      },
+      "permute_weight_rows: out data must not be null");
+  rotary_test::expect_error(
+      [&] { rotary::permute_pairing(h, i, tensor_view<float, 3>(nullptr, {2, 3, 8}), 8); },
+      "permute_pairing: x data must not be null");
+  // Empty views touch no memory: null is fine, and so is any head_dim.
+  EXPECT_NO_THROW(
+      rotary::permute_weight_rows(h, i, tensor_view<float, 2>(nullptr, {0, 4}), 8, 8));
+  EXPECT_NO_THROW(
+      rotary::permute_weight_rows(h, i, tensor_view<float, 2>(nullptr, {16, 0}), 8, 8));
+  EXPECT_NO_THROW(rotary::permute_pairing(h, i, tensor_view<float, 3>(nullptr, {0, 3, 8}), 8));
+}
+
+// rows x in_features past PTRDIFF_MAX used to wrap the per-head buffer (head_dim x
+// in_features) to 0 elements, which the copy loop then overran.
+TEST(PermuteErrorTest, WeightElementCountOverflowIsRefused) {
+  const auto h = pairing::half_split, i = pairing::interleaved;
+  std::vector<float> w(16, 1.0f);
+  const std::ptrdiff_t huge = std::ptrdiff_t{1} << 61;  // 8 x 2^61 = 2^64 elements
+  rotary_test::expect_error(
+      [&] {
+        rotary::permute_weight_rows(h, i, tensor_view<float, 2>(w.data(), {8, huge}, {0, 0}), 8,
+                                    8);
+      },
+      "permute_weight_rows: w has more elements than std::ptrdiff_t holds (8 x "
+      "2305843009213693952)");
+  // The count fits, the span of the strides does not.
+  rotary_test::expect_error(
+      [&] {
+        rotary::permute_weight_rows(
+            h, i, tensor_view<float, 2>(w.data(), {8, 2}, {std::ptrdiff_t{1} << 62, 1}), 8, 8);
+      },
+      "permute_weight_rows: w stride 4611686018427387904 in dimension 0 spans more memory");
+  EXPECT_EQ(w, std::vector<float>(16, 1.0f));
 }
 
 }  // namespace

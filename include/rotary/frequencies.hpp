@@ -20,11 +20,16 @@ inline constexpr std::ptrdiff_t max_rotary_dim = std::ptrdiff_t{1} << 20;
 
 namespace detail {
 
+/// Checks a rotary dimension passed to `function` as the parameter `name` ("rotary_dim", or
+/// "dim" for the encodings): positive, even and <= max_rotary_dim.
+inline void check_rotary_dim(const char* function, const char* name, std::ptrdiff_t rotary_dim) {
+  ROTARY_CHECK(rotary_dim > 0, function, ": ", name, " must be positive, got ", rotary_dim);
+  ROTARY_CHECK(rotary_dim % 2 == 0, function, ": ", name, " must be even, got ", rotary_dim);
+  ROTARY_CHECK(rotary_dim <= max_rotary_dim, function, ": ", name, " must be <= ",
+               max_rotary_dim, " (max_rotary_dim), got ", rotary_dim);
+}
 inline void check_rotary_dim(const char* function, std::ptrdiff_t rotary_dim) {
-  ROTARY_CHECK(rotary_dim > 0, function, ": rotary_dim must be positive, got ", rotary_dim);
-  ROTARY_CHECK(rotary_dim % 2 == 0, function, ": rotary_dim must be even, got ", rotary_dim);
-  ROTARY_CHECK(rotary_dim <= max_rotary_dim, function, ": rotary_dim must be <= ", max_rotary_dim,
-               " (max_rotary_dim), got ", rotary_dim);
+  check_rotary_dim(function, "rotary_dim", rotary_dim);
 }
 
 inline void check_base(const char* function, double base) {
@@ -35,6 +40,10 @@ inline void check_base(const char* function, double base) {
 
 inline void check_frequencies(const char* function, const std::vector<double>& theta) {
   ROTARY_CHECK(!theta.empty(), function, ": frequencies must not be empty");
+  // One pair per frequency: at most max_rotary_dim / 2, as for a rotary_dim.
+  ROTARY_CHECK(theta.size() <= static_cast<std::size_t>(max_rotary_dim / 2), function,
+               ": frequencies must hold at most ", max_rotary_dim / 2,
+               " values (max_rotary_dim / 2 pairs), got ", theta.size());
   for (std::size_t i = 0; i < theta.size(); ++i) {
     ROTARY_CHECK(std::isfinite(theta[i]), function, ": frequencies[", i,
                  "] must be finite, got ", theta[i]);
@@ -43,15 +52,14 @@ inline void check_frequencies(const char* function, const std::vector<double>& t
 
 }  // namespace detail
 
-/// theta_i = base^(-2i / rotary_dim), i in [0, rotary_dim/2), computed in double.
-/// RoFormer eq. (15) (0-based). The exponent runs over the rotated dimensions only, as in
-/// HF transformers' partial_rotary_factor and ggml's n_dims.
-/// Throws rotary::invalid_argument for an odd or non-positive rotary_dim or a base that
-/// is not finite and positive.
-inline std::vector<double> rope_frequencies(std::ptrdiff_t rotary_dim,
-                                            double base = default_base) {
-  detail::check_rotary_dim("rope_frequencies", rotary_dim);
-  detail::check_base("rope_frequencies", base);
+namespace detail {
+
+/// rope_frequencies for a caller that takes (rotary_dim, base) itself: every message names
+/// `function` (the function or constructor the caller called) and `name` (its parameter).
+inline std::vector<double> rope_frequencies_for(const char* function, const char* name,
+                                                std::ptrdiff_t rotary_dim, double base) {
+  check_rotary_dim(function, name, rotary_dim);
+  check_base(function, base);
   const std::size_t half = static_cast<std::size_t>(rotary_dim / 2);
   std::vector<double> theta(half);
   for (std::size_t i = 0; i < half; ++i) {
@@ -60,6 +68,18 @@ inline std::vector<double> rope_frequencies(std::ptrdiff_t rotary_dim,
     theta[i] = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(rotary_dim));
   }
   return theta;
+}
+
+}  // namespace detail
+
+/// theta_i = base^(-2i / rotary_dim), i in [0, rotary_dim/2), computed in double.
+/// RoFormer eq. (15) (0-based). The exponent runs over the rotated dimensions only, as in
+/// HF transformers' partial_rotary_factor and ggml's n_dims.
+/// Throws rotary::invalid_argument for an odd or non-positive rotary_dim, one past
+/// max_rotary_dim, or a base that is not finite and positive.
+inline std::vector<double> rope_frequencies(std::ptrdiff_t rotary_dim,
+                                            double base = default_base) {
+  return detail::rope_frequencies_for("rope_frequencies", "rotary_dim", rotary_dim, base);
 }
 
 }  // namespace rotary

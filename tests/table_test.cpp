@@ -13,13 +13,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "expect_error.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -270,6 +273,67 @@ TEST(TableTest, EmptyViewOverNullIsValid) {
   const rotary::cos_sin_view<const double> view(nullptr, nullptr, 0, 8, 8);
   EXPECT_EQ(view.rows(), 0);
   EXPECT_EQ(view.rotary_dim(), 8);
+}
+
+// The (rotary_dim, rows, base) constructor used to report its rotary_dim and base errors as
+// "rope_frequencies" and its rows errors as "cos_sin_table::grow": every message names the
+// constructor the caller called.
+TEST(TableErrorTest, ConstructorMessagesNameCosSinTable) {
+  rotary_test::expect_error([] { rotary::cos_sin_table<float> t(7, 4); },
+                            "cos_sin_table: rotary_dim must be even, got 7");
+  rotary_test::expect_error([] { rotary::cos_sin_table<float> t(0, 4); },
+                            "cos_sin_table: rotary_dim must be positive, got 0");
+  rotary_test::expect_error([] { rotary::cos_sin_table<double> t(rotary::max_rotary_dim + 2, 1); },
+                            "cos_sin_table: rotary_dim must be <= 1048576 (max_rotary_dim), got "
+                            "1048578");
+  rotary_test::expect_error([] { rotary::cos_sin_table<float> t(8, 4, -2.5); },
+                            "cos_sin_table: base must be finite and > 0, got -2.5");
+  rotary_test::expect_error([] { rotary::cos_sin_table<float> t(8, -1); },
+                            "cos_sin_table: rows must be >= 0, got -1");
+  rotary_test::expect_error(
+      [] { rotary::cos_sin_table<float> t(std::vector<double>{1.0, 0.5}, -3); },
+      "cos_sin_table: rows must be >= 0, got -3");
+  rotary::cos_sin_table<float> table(8, 4);
+  rotary_test::expect_error([&] { table.grow(-1); },
+                            "cos_sin_table::grow: rows must be >= 0, got -1");
+}
+
+// rows x rotary_dim past 64 bits, and just past what a std::vector can hold: refused with
+// the rows the caller passed, before anything is allocated (nothing changes on grow).
+TEST(TableErrorTest, RowsTimesRotaryDimPastTheVectorLimit) {
+  constexpr std::ptrdiff_t kMax = std::numeric_limits<std::ptrdiff_t>::max();
+  rotary_test::expect_error([] { rotary::cos_sin_table<float> t(128, kMax / 2); },
+                            "cos_sin_table: rows x rotary_dim must fit a std::vector, got rows = "
+                            "4611686018427387903 x rotary_dim = 128");
+  rotary_test::expect_error([] { rotary::cos_sin_table<double> t(8, kMax); },
+                            "got rows = 9223372036854775807 x rotary_dim = 8");
+  // One row more than a vector of rows x 8 floats can hold.
+  const std::ptrdiff_t too_many =
+      static_cast<std::ptrdiff_t>(std::vector<float>().max_size() / 8) + 1;
+  rotary_test::expect_error([&] { rotary::cos_sin_table<float> t(8, too_many); },
+                            "cos_sin_table: rows x rotary_dim must fit a std::vector, got rows = " +
+                                std::to_string(too_many) + " x rotary_dim = 8");
+  rotary_test::expect_error(
+      [] { rotary::cos_sin_table<float> t(std::vector<double>(64, 0.5), kMax / 2); },
+      "cos_sin_table: rows x rotary_dim must fit a std::vector, got rows = 4611686018427387903");
+  rotary::cos_sin_table<float> table(8, 4);
+  const std::vector<float> before(table.data(), table.data() + 4 * 8);
+  rotary_test::expect_error([&] { table.grow(kMax / 2); },
+                            "cos_sin_table::grow: rows x rotary_dim must fit a std::vector, got "
+                            "rows = 4611686018427387903 x rotary_dim = 8");
+  EXPECT_EQ(table.rows(), 4);
+  EXPECT_EQ(std::vector<float>(table.data(), table.data() + 4 * 8), before);
+}
+
+// Caller frequencies obey the same maximum as a rotary_dim: max_rotary_dim / 2 pairs.
+TEST(TableErrorTest, TooManyCallerFrequencies) {
+  const std::size_t limit = static_cast<std::size_t>(rotary::max_rotary_dim / 2);
+  rotary_test::expect_error(
+      [&] { rotary::cos_sin_table<float> t(std::vector<double>(limit + 1, 0.5), 1); },
+      "cos_sin_table: frequencies must hold at most 524288 values (max_rotary_dim / 2 pairs), "
+      "got 524289");
+  const rotary::cos_sin_table<float> at_limit(std::vector<double>(limit, 0.5), 1);
+  EXPECT_EQ(at_limit.rotary_dim(), rotary::max_rotary_dim);
 }
 
 }  // namespace

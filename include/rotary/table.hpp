@@ -113,8 +113,11 @@ class cos_sin_table {
   using value_type = C;
 
   /// Table of `rows` positions with theta_i = base^(-2i/rotary_dim).
+  /// Throws rotary::invalid_argument (naming cos_sin_table) for an odd, non-positive or too
+  /// large rotary_dim, a bad base, negative rows, or rows x rotary_dim values past what a
+  /// std::vector<C> can hold, before anything is allocated.
   cos_sin_table(std::ptrdiff_t rotary_dim, std::ptrdiff_t rows, double base = default_base)
-      : cos_sin_table(rope_frequencies(rotary_dim, base), rows) {}
+      : cos_sin_table(checked_frequencies(rotary_dim, rows, base), rows) {}
 
   /// Table of `rows` positions with caller-supplied frequencies theta_i (one per pair).
   cos_sin_table(std::vector<double> frequencies, std::ptrdiff_t rows)
@@ -142,7 +145,7 @@ class cos_sin_table {
     ROTARY_CHECK(model == rotary::angle_model::exact || model == rotary::angle_model::hf_f32,
                  "cos_sin_table: angle_model ", to_string(model),
                  " is built from ggml_rope_parameters, not from frequencies");
-    grow(rows);
+    grow_to("cos_sin_table", rows);
   }
   cos_sin_table(const scaled_frequencies& f, std::ptrdiff_t rows, rotary::angle_model model)
       : cos_sin_table(f.inv_freq, rows, f.attention_factor, model) {}
@@ -150,39 +153,18 @@ class cos_sin_table {
   /// ggml's rope cache (angle_model::ggml): rows by ggml's float recurrence. frequencies()
   /// are its nominal frequencies in double, attention_factor() its mscale.
   cos_sin_table(const ggml_rope_parameters& p, std::ptrdiff_t rows)
-      : ggml_(detail::ggml_rope_plan(p)), model_(rotary::angle_model::ggml) {
+      : ggml_((check_rows("cos_sin_table", rows), detail::ggml_rope_plan(p))),
+        model_(rotary::angle_model::ggml) {
     theta_ = ggml_->frequencies();
     attention_factor_ = static_cast<double>(ggml_->mscale);
-    grow(rows);
+    grow_to("cos_sin_table", rows);
   }
 
   /// Extends the table to at least `rows` positions; computes only the new rows.
   /// Not safe against concurrent readers; invalidates views.
-  void grow(std::ptrdiff_t rows) {
-    ROTARY_CHECK(rows >= 0, "cos_sin_table::grow: rows must be >= 0, got ", rows);
-    if (rows <= rows_) return;
-    const std::size_t half = theta_.size();
-    ROTARY_CHECK(static_cast<std::size_t>(rows) <= data_.max_size() / (2 * half),
-                 "cos_sin_table::grow: rows ", rows, " x rotary_dim ", 2 * half,
-                 " is more than a vector can hold");
-    data_.resize(static_cast<std::size_t>(rows) * 2 * half);
-    if (model_ != rotary::angle_model::exact) {
-      grow_modeled(rows);
-      return;
-    }
-    std::vector<detail::frequency_turns> turns(half);  // theta_i / (2 pi), once per grow
-    for (std::size_t i = 0; i < half; ++i) turns[i] = detail::frequency_turns_of(theta_[i]);
-    for (std::ptrdiff_t m = rows_; m < rows; ++m) {
-      C* row = data_.data() + static_cast<std::size_t>(m) * 2 * half;
-      for (std::size_t i = 0; i < half; ++i) {
-        // = detail::cos_sin_of_angle(m, theta_[i])
-        const auto [c, s] = detail::exact_cos_sin(m, turns[i]);
-        row[i] = static_cast<C>(attention_factor_ * c);  // A = 1: exactly c
-        row[half + i] = static_cast<C>(attention_factor_ * s);
-      }
-    }
-    rows_ = rows;
-  }
+  /// Throws rotary::invalid_argument for negative rows or rows x rotary_dim values past what
+  /// a std::vector<C> can hold (nothing changes then).
+  void grow(std::ptrdiff_t rows) { grow_to("cos_sin_table::grow", rows); }
 
   std::ptrdiff_t rows() const noexcept { return rows_; }
   std::ptrdiff_t rotary_dim() const noexcept {
@@ -212,6 +194,51 @@ class cos_sin_table {
   operator cos_sin_view<const C>() const { return view(); }  // NOLINT: implicit by design
 
  private:
+  static void check_rows(const char* function, std::ptrdiff_t rows) {
+    ROTARY_CHECK(rows >= 0, function, ": rows must be >= 0, got ", rows);
+  }
+  /// rows x (2 half) values fit a std::vector<C> (checked by division: never overflows).
+  static void check_size(const char* function, std::ptrdiff_t rows, std::size_t half) {
+    ROTARY_CHECK(static_cast<std::size_t>(rows) <= std::vector<C>().max_size() / (2 * half),
+                 function, ": rows x rotary_dim must fit a std::vector, got rows = ", rows,
+                 " x rotary_dim = ", 2 * half);
+  }
+  /// The (rotary_dim, rows, base) constructor's checks, all made before its frequencies
+  /// are allocated, then its frequencies.
+  static std::vector<double> checked_frequencies(std::ptrdiff_t rotary_dim, std::ptrdiff_t rows,
+                                                 double base) {
+    detail::check_rotary_dim("cos_sin_table", rotary_dim);
+    detail::check_base("cos_sin_table", base);
+    check_rows("cos_sin_table", rows);
+    check_size("cos_sin_table", rows, static_cast<std::size_t>(rotary_dim / 2));
+    return detail::rope_frequencies_for("cos_sin_table", "rotary_dim", rotary_dim, base);
+  }
+
+  /// grow(rows) for `function` (a constructor or grow), which the messages name.
+  void grow_to(const char* function, std::ptrdiff_t rows) {
+    check_rows(function, rows);
+    if (rows <= rows_) return;
+    const std::size_t half = theta_.size();
+    check_size(function, rows, half);
+    data_.resize(static_cast<std::size_t>(rows) * 2 * half);
+    if (model_ != rotary::angle_model::exact) {
+      grow_modeled(rows);
+      return;
+    }
+    std::vector<detail::frequency_turns> turns(half);  // theta_i / (2 pi), once per grow
+    for (std::size_t i = 0; i < half; ++i) turns[i] = detail::frequency_turns_of(theta_[i]);
+    for (std::ptrdiff_t m = rows_; m < rows; ++m) {
+      C* row = data_.data() + static_cast<std::size_t>(m) * 2 * half;
+      for (std::size_t i = 0; i < half; ++i) {
+        // = detail::cos_sin_of_angle(m, theta_[i])
+        const auto [c, s] = detail::exact_cos_sin(m, turns[i]);
+        row[i] = static_cast<C>(attention_factor_ * c);  // A = 1: exactly c
+        row[half + i] = static_cast<C>(attention_factor_ * s);
+      }
+    }
+    rows_ = rows;
+  }
+
   /// Rows [rows_, rows) of the hf_f32 or ggml model (data_ already sized).
   void grow_modeled(std::ptrdiff_t rows) {
     const std::size_t half = theta_.size();

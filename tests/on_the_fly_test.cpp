@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "expect_error.hpp"
+
 namespace {
 
 using levels = rotary::detail::angle_levels;
@@ -288,6 +290,30 @@ TEST(OnTheFlyTest, RopeBitwiseEqualAcrossThreadCounts) {
                      rotary::positions::from_offset(offset));
     EXPECT_EQ(std::memcmp(one.data(), four.data(), one.size() * sizeof(float)), 0) << offset;
   }
+}
+
+// The (rotary_dim, base) constructor used to report its errors as "rope_frequencies".
+TEST(OnTheFlyErrorTest, MessagesNameOnTheFlyAngles) {
+  rotary_test::expect_error([] { rotary::on_the_fly_angles<float> a(7); },
+                            "on_the_fly_angles: rotary_dim must be even, got 7");
+  rotary_test::expect_error([] { rotary::on_the_fly_angles<double> a(-4); },
+                            "on_the_fly_angles: rotary_dim must be positive, got -4");
+  rotary_test::expect_error(
+      [] { rotary::on_the_fly_angles<float> a(rotary::max_rotary_dim + 2); },
+      "on_the_fly_angles: rotary_dim must be <= 1048576 (max_rotary_dim), got 1048578");
+  rotary_test::expect_error(
+      [] { rotary::on_the_fly_angles<float> a(8, std::numeric_limits<double>::quiet_NaN()); },
+      "on_the_fly_angles: base must be finite and > 0, got nan");
+}
+
+// Caller frequencies obey max_rotary_dim / 2 pairs, as a rotary_dim does: more used to
+// build a 4096-row level table of them (32 GiB at 2^19 pairs already).
+TEST(OnTheFlyErrorTest, TooManyCallerFrequencies) {
+  const std::size_t limit = static_cast<std::size_t>(rotary::max_rotary_dim / 2);
+  rotary_test::expect_error(
+      [&] { rotary::on_the_fly_angles<float> a(std::vector<double>(limit + 1, 0.5)); },
+      "on_the_fly_angles: frequencies must hold at most 524288 values (max_rotary_dim / 2 "
+      "pairs), got 524289");
 }
 
 }  // namespace

@@ -54,7 +54,9 @@ class on_the_fly_angles {
 
   /// theta_i = base^(-2i/rotary_dim).
   explicit on_the_fly_angles(std::ptrdiff_t rotary_dim, double base = default_base)
-      : on_the_fly_angles(rope_frequencies(rotary_dim, base), checked_tag{}) {}
+      : on_the_fly_angles(
+            detail::rope_frequencies_for("on_the_fly_angles", "rotary_dim", rotary_dim, base),
+            checked_tag{}) {}
 
   /// Caller-supplied frequencies theta_i (e.g. from a scaling scheme), one per pair.
   explicit on_the_fly_angles(std::vector<double> frequencies)

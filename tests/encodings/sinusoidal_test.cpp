@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "expect_error.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -48,6 +50,20 @@ TEST(SinusoidalTest, Errors) {
   std::vector<float> x(16);
   EXPECT_THROW(pe.add(tensor_view<float, 2>(x.data(), {4, 4}), positions::from_offset(0)),
                rotary::invalid_argument);
+}
+
+// The constructor used to report its errors as "rope_frequencies: rotary_dim": they name
+// sinusoidal_encoding and its parameter, dim.
+TEST(SinusoidalErrorTest, MessagesNameSinusoidalEncodingAndDim) {
+  rotary_test::expect_error([] { rotary::sinusoidal_encoding e(7); },
+                            "sinusoidal_encoding: dim must be even, got 7");
+  rotary_test::expect_error([] { rotary::sinusoidal_encoding e(0); },
+                            "sinusoidal_encoding: dim must be positive, got 0");
+  rotary_test::expect_error([] { rotary::sinusoidal_encoding e(rotary::max_rotary_dim + 2); },
+                            "sinusoidal_encoding: dim must be <= 1048576 (max_rotary_dim), got "
+                            "1048578");
+  rotary_test::expect_error([] { rotary::sinusoidal_encoding e(8, 0.0); },
+                            "sinusoidal_encoding: base must be finite and > 0, got 0");
 }
 
 }  // namespace

@@ -18,9 +18,12 @@ namespace rotary {
 
 class sinusoidal_encoding {
  public:
-  /// Throws rotary::invalid_argument for an odd or non-positive dim, or a bad base.
+  /// Throws rotary::invalid_argument (naming sinusoidal_encoding and dim) for an odd or
+  /// non-positive dim, one past max_rotary_dim, or a bad base.
   explicit sinusoidal_encoding(std::ptrdiff_t dim, double base = default_base)
-      : dim_(dim), base_(base), inv_freq_(rope_frequencies(dim, base)) {}
+      : dim_(dim),
+        base_(base),
+        inv_freq_(detail::rope_frequencies_for("sinusoidal_encoding", "dim", dim, base)) {}
 
   std::ptrdiff_t dim() const noexcept { return dim_; }
   double base() const noexcept { return base_; }

@@ -2,6 +2,10 @@
 #include <gtest/gtest.h>
 #include <rotary/rotary.hpp>
 
+#include "expect_error.hpp"
+
+#include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -52,6 +56,26 @@ TEST(LearnedTest, Errors) {
   std::vector<float> x(8);
   EXPECT_THROW(pe.add(tensor_view<float, 2>(x.data(), {2, 3}), positions::from_offset(0)),
                rotary::invalid_argument);
+}
+
+// max_positions x dim used to be multiplied unchecked: 2^62 + 1 rows of 4 wrapped to a
+// 4-value table that row() and add() then read 2^64 bytes past.
+TEST(LearnedTest, TableSizeOverflowIsRefused) {
+  constexpr std::ptrdiff_t kMax = std::numeric_limits<std::ptrdiff_t>::max();
+  rotary_test::expect_error(
+      [] { learned_position_encoding<float> pe((std::ptrdiff_t{1} << 62) + 1, 4); },
+      "learned_position_encoding: max_positions x dim must fit a std::vector, got "
+      "4611686018427387905 x 4");
+  rotary_test::expect_error([] { learned_position_encoding<double> pe(kMax / 2, 4); },
+                            "got 4611686018427387903 x 4");
+  rotary_test::expect_error([] { learned_position_encoding<float> pe(3, kMax); },
+                            "got 3 x 9223372036854775807");
+  // One row more than a vector of rows x 16 floats can hold.
+  const std::ptrdiff_t too_many =
+      static_cast<std::ptrdiff_t>(std::vector<float>().max_size() / 16) + 1;
+  rotary_test::expect_error([&] { learned_position_encoding<float> pe(too_many, 16); },
+                            "learned_position_encoding: max_positions x dim must fit a "
+                            "std::vector, got " + std::to_string(too_many) + " x 16");
 }
 
 }  // namespace

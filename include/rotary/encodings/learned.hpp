@@ -30,7 +30,13 @@ class learned_position_encoding {
     ROTARY_CHECK(max_positions > 0, "learned_position_encoding: max_positions must be > 0, got ",
                  max_positions);
     ROTARY_CHECK(dim > 0, "learned_position_encoding: dim must be > 0, got ", dim);
-    table_.resize(static_cast<std::size_t>(max_positions * dim));
+    // max_positions x dim is computed only once it is known to fit (and so does every
+    // position x dim offset below it that row() and add() form).
+    ROTARY_CHECK(static_cast<std::size_t>(max_positions) <= table_.max_size() /
+                                                               static_cast<std::size_t>(dim),
+                 "learned_position_encoding: max_positions x dim must fit a std::vector, got ",
+                 max_positions, " x ", dim);
+    table_.resize(static_cast<std::size_t>(max_positions) * static_cast<std::size_t>(dim));
     detail::seeded_uniform rng(seed);
     for (C& w : table_) w = static_cast<C>(rng.next(init_scale));
   }

@@ -96,12 +96,13 @@ TEST_F(ErrorsTest, OddRotaryDimFrequencies) {
 
 TEST_F(ErrorsTest, OddRotaryDimTable) {
   auto call = [] { rotary::cos_sin_table<float> t(9, 4); };
-  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "rotary_dim", "even", "9");
+  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "cos_sin_table: rotary_dim", "even", "9");
 }
 
 TEST_F(ErrorsTest, OddRotaryDimOnTheFly) {
   auto call = [] { rotary::on_the_fly_angles<double> a(5); };
-  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "rotary_dim", "even", "5");
+  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "on_the_fly_angles: rotary_dim", "even",
+                      "5");
 }
 
 TEST_F(ErrorsTest, ZeroRotaryDim) {
@@ -138,12 +139,12 @@ TEST_F(ErrorsTest, BaseZero) {
 
 TEST_F(ErrorsTest, BaseNegative) {
   auto call = [] { rotary::cos_sin_table<float> t(8, 4, -2.5); };
-  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "base", "-2.5");
+  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "cos_sin_table: base", "-2.5");
 }
 
 TEST_F(ErrorsTest, BaseNaN) {
   auto call = [] { rotary::on_the_fly_angles<float> a(8, kNaN); };
-  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "base", "nan");
+  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "on_the_fly_angles: base", "nan");
 }
 
 TEST_F(ErrorsTest, BaseInfinite) {
@@ -180,6 +181,19 @@ TEST_F(ErrorsTest, GrowNegative) {
   auto call = [&] { table.grow(-1); };
   ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "grow", "rows", "-1");
   EXPECT_EQ(table.rows(), 16);
+}
+
+TEST_F(ErrorsTest, ConstructorNegativeRows) {
+  auto call = [] { rotary::cos_sin_table<float> t(8, -5); };
+  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "cos_sin_table: rows", "got -5");
+}
+
+TEST_F(ErrorsTest, ConstructorRowsPastTheVectorLimit) {
+  auto call = [] {
+    rotary::cos_sin_table<float> t(64, std::numeric_limits<std::ptrdiff_t>::max() / 2);
+  };
+  ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "cos_sin_table: rows x rotary_dim",
+                      "4611686018427387903");
 }
 
 TEST_F(ErrorsTest, ViewOddRotaryDim) {

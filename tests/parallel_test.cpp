@@ -11,9 +11,21 @@
 
 #include "test_util.hpp"
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <random>
+#include <system_error>
+#include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 namespace {
 
@@ -134,5 +146,123 @@ TEST(ParallelErrorTest, BadThreadCountAndChecksBeforeThreads) {
                                                 positions::from_offset(0)),
                rotary::invalid_argument);
 }
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ROTARY_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define ROTARY_TEST_SANITIZED 1
+#endif
+#endif
+
+#if defined(__linux__) && !defined(_OPENMP) && !defined(ROTARY_TEST_SANITIZED)
+/// The default stack size of a new thread (8 MiB on most Linux systems).
+std::size_t default_thread_stack() {
+  pthread_attr_t attr;
+  std::size_t size = 0;
+  if (pthread_attr_init(&attr) != 0) return 0;
+  if (pthread_attr_getstacksize(&attr, &size) != 0) size = 0;
+  pthread_attr_destroy(&attr);
+  return size;
+}
+
+/// Caps this process's address space at its current size plus `margin` bytes, so that a
+/// thread whose stack does not fit is refused and std::thread throws std::system_error
+/// (RLIMIT_NPROC would not do: root ignores it). Then returns f(): 0 for success; 3 when
+/// the cap could not be set, 4 when no thread was refused (the cap proves nothing).
+/// Run only in a fresh death-test child: the cap is for good, and glibc would reuse the
+/// cached stacks of threads that earlier tests joined, which the cap does not stop.
+template <class F>
+int capped(std::size_t margin, const F& f) {
+  long pages = 0;
+  if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%ld", &pages) != 1) pages = 0;
+    std::fclose(statm);
+  }
+  const rlim_t cap = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) +
+                     static_cast<rlim_t>(margin);
+  const rlimit limit{cap, cap};
+  if (pages <= 0 || setrlimit(RLIMIT_AS, &limit) != 0) return 3;
+  return f();
+}
+
+/// Starts up to n threads at once and reports whether one was refused (then joins them).
+bool some_thread_refused(std::size_t n) {
+  std::atomic<bool> release{false};
+  std::vector<std::thread> probes;
+  probes.reserve(n);
+  try {
+    while (probes.size() < n) {
+      probes.emplace_back([&release] {
+        while (!release.load()) std::this_thread::yield();
+      });
+    }
+  } catch (const std::system_error&) {
+  }
+  const bool refused = probes.size() < n;
+  release = true;
+  for (std::thread& t : probes) t.join();
+  return refused;
+}
+
+constexpr std::ptrdiff_t kRefusedWorkers = 6;
+
+int run_workers_under_cap(std::size_t margin) {
+  return capped(margin, [] {
+    if (!some_thread_refused(kRefusedWorkers - 1)) return 4;
+    std::atomic<int> runs[kRefusedWorkers] = {};
+    rotary::detail::run_workers(kRefusedWorkers, [&runs](std::ptrdiff_t w) {
+      runs[w].fetch_add(1, std::memory_order_relaxed);
+    });
+    for (const std::atomic<int>& r : runs) {
+      if (r.load() != 1) return 1;
+    }
+    return 0;
+  });
+}
+
+// std::thread build: when the system refuses threads (all of them, or all but the first),
+// run_workers does the refused workers' work on the calling thread, joins every thread it
+// started (none is left joinable: no std::terminate, which would be a SIGABRT here), and
+// each worker runs exactly once. Exit codes: 1 a worker ran other than once, 3 no cap,
+// 4 no thread refused.
+TEST(ParallelTest, RefusedThreadsRunOnTheCallingThread) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // a fresh process: no cached stacks
+  const std::size_t stack = default_thread_stack();
+  if (stack < (std::size_t{1} << 20)) GTEST_SKIP() << "default thread stack " << stack;
+  EXPECT_EXIT(_exit(run_workers_under_cap(stack / 4)), ::testing::ExitedWithCode(0), "")
+      << "no thread fits";
+  EXPECT_EXIT(_exit(run_workers_under_cap(stack + stack / 2)), ::testing::ExitedWithCode(0), "")
+      << "one thread fits";
+}
+
+// The same through a rope call: refused threads give the single-threaded result, bitwise.
+TEST(ParallelTest, RefusedThreadsGiveTheSingleThreadResult) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::size_t stack = default_thread_stack();
+  if (stack < (std::size_t{1} << 20)) GTEST_SKIP() << "default thread stack " << stack;
+  const shape s{37, 5, 24};
+  const auto x = rotary_test::random_vector<float>(
+      static_cast<std::size_t>(s.tokens * s.heads * s.head_dim), 3);
+  const rotary::cos_sin_table<float> table(s.head_dim, 64);
+  auto single = x;
+  rotary::rotate(pairing::half_split,
+                 tensor_view<float, 3>(single.data(), {s.tokens, s.heads, s.head_dim}), table,
+                 positions::from_offset(2));
+  auto y = x;  // allocated before the cap: the capped call only writes it
+  const auto rotate_capped = [&] {
+    return capped(stack / 4, [&] {
+      if (!some_thread_refused(3)) return 4;
+      rotary::rotate(pairing::half_split, forced(4),
+                     tensor_view<float, 3>(y.data(), {s.tokens, s.heads, s.head_dim}), table,
+                     positions::from_offset(2));
+      return y == single ? 0 : 1;
+    });
+  };
+  EXPECT_EXIT(_exit(rotate_capped()), ::testing::ExitedWithCode(0), "")
+      << "1: a result differs from the single-threaded one";
+}
+#endif
 
 }  // namespace

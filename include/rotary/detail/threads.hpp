@@ -31,6 +31,21 @@ inline std::ptrdiff_t worker_count(const execution& ex, std::ptrdiff_t elements,
 }
 
 /// body must not throw. A thread the system refuses runs its w on the calling thread.
+///
+/// std::thread build: never leaves a joinable thread behind and never calls std::terminate
+/// on a refused thread. reserve() happens before the first thread starts, so emplace_back
+/// never reallocates: when std::thread's constructor throws (std::system_error, e.g.
+/// EAGAIN) or reserve throws (std::bad_alloc), the pool holds exactly the threads that
+/// started, `started` is the first w without one, and workers [started, n) run here after
+/// w = 0; then every started thread is joined. tests/parallel_test.cpp injects the failure
+/// (RefusedThreads*: an RLIMIT_AS cap in a fresh child process, so that no 8 MiB stack
+/// fits, with none or one thread started).
+///
+/// OpenMP build (_OPENMP): the threads are libgomp's, and libgomp has no recoverable
+/// failure: when it cannot create a thread it prints "libgomp: Thread creation failed:
+/// <reason>" and ends the process with exit(EXIT_FAILURE) (gomp_fatal), inside the
+/// parallel region, before any body runs there. rotary cannot catch or fall back from
+/// that; callers who need the fallback build without OpenMP or pass threads(1).
 template <class Body>
 void run_workers(std::ptrdiff_t n, const Body& body) noexcept {
   if (n <= 1) {

@@ -19,6 +19,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "detail.hpp"
@@ -34,6 +36,12 @@ class relative_buckets {
   static relative_buckets clipped(std::int64_t max_distance) {
     ROTARY_CHECK(max_distance >= 0, "relative_buckets::clipped: max_distance must be >= 0, got ",
                  max_distance);
+    // 2 max_distance + 1 buckets, and clamp(r) + max_distance, must fit std::ptrdiff_t.
+    constexpr std::int64_t max_count =
+        static_cast<std::int64_t>(std::numeric_limits<std::ptrdiff_t>::max());
+    ROTARY_CHECK(max_distance <= (max_count - 1) / 2,
+                 "relative_buckets::clipped: max_distance must be <= ", (max_count - 1) / 2,
+                 " (2 max_distance + 1 buckets), got ", max_distance);
     return relative_buckets(scheme::clipped, 2 * max_distance + 1, max_distance, true);
   }
 
@@ -66,9 +74,9 @@ class relative_buckets {
     if (bidirectional_) {
       per_side /= 2;
       if (r > 0) offset = per_side;  // keys after the query use the upper half
-      n = r < 0 ? -r : r;
+      n = r < 0 ? negate(r) : r;
     } else {
-      n = std::max<std::int64_t>(-r, 0);  // causal: only keys before the query matter
+      n = r < 0 ? negate(r) : 0;  // causal: only keys before the query matter
     }
     const std::int64_t exact = per_side / 2;
     if (n < exact) return static_cast<std::ptrdiff_t>(offset + n);
@@ -80,6 +88,12 @@ class relative_buckets {
   }
 
  private:
+  /// -r for r < 0, INT64_MAX for INT64_MIN (same bucket: the farthest).
+  static std::int64_t negate(std::int64_t r) noexcept {
+    return r == std::numeric_limits<std::int64_t>::min() ? std::numeric_limits<std::int64_t>::max()
+                                                         : -r;
+  }
+
   relative_buckets(scheme s, std::int64_t count, std::int64_t max_distance, bool bidirectional)
       : scheme_(s), count_(count), max_distance_(max_distance), bidirectional_(bidirectional) {}
 
@@ -104,7 +118,13 @@ class relative_position_bias {
       : num_heads_(num_heads), buckets_(buckets) {
     ROTARY_CHECK(num_heads > 0, "relative_position_bias: num_heads must be > 0, got ",
                  num_heads);
-    table_.resize(static_cast<std::size_t>(num_heads * buckets_.count()));
+    const std::ptrdiff_t count = buckets_.count();
+    const std::size_t limit = std::min<std::size_t>(
+        table_.max_size(), static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()));
+    ROTARY_CHECK(static_cast<std::size_t>(count) <= limit / static_cast<std::size_t>(num_heads),
+                 "relative_position_bias: the table of num_heads * buckets.count() = ", num_heads,
+                 " * ", count, " entries is too large");
+    table_.resize(static_cast<std::size_t>(num_heads * count));
     detail::seeded_uniform rng(seed);
     for (C& w : table_) w = static_cast<C>(rng.next(init_scale));
   }
@@ -141,19 +161,37 @@ class relative_position_bias {
     const std::vector<std::int64_t> m = list(fn, q_pos, out.extent(1));
     const std::vector<std::int64_t> n = list(fn, k_pos, out.extent(2));
     if (m.empty() || n.empty()) return;
-    // Bucket once per distinct distance r in [lo, hi] (the bucket needs a log), not per logit.
+    // Positions are in [0, INT64_MAX] (validated), so every n - m fits std::int64_t.
+    // Bucketing needs a log: when the distinct distances r in [lo, hi] are not many more
+    // than the tokens (consecutive positions), bucket each r once; otherwise (positions
+    // far apart) bucket each (query, key) pair. Memory O(num_queries + num_keys) either way.
     const std::int64_t lo = *std::min_element(n.begin(), n.end()) -
                             *std::max_element(m.begin(), m.end());
     const std::int64_t hi = *std::max_element(n.begin(), n.end()) -
                             *std::min_element(m.begin(), m.end());
-    std::vector<std::ptrdiff_t> bucket(static_cast<std::size_t>(hi - lo + 1));
-    for (std::int64_t r = lo; r <= hi; ++r) bucket[static_cast<std::size_t>(r - lo)] = buckets_(r);
-    for (std::ptrdiff_t h = 0; h < num_heads_; ++h) {
-      const C* row = table_.data() + h * buckets_.count();
-      for (std::size_t i = 0; i < m.size(); ++i) {
-        for (std::size_t j = 0; j < n.size(); ++j) {
-          out(h, i, j) = static_cast<std::remove_const_t<T>>(
-              row[bucket[static_cast<std::size_t>(n[j] - m[i] - lo)]]);
+    const auto distances = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+    const std::uint64_t tokens = static_cast<std::uint64_t>(m.size()) + n.size();
+    using U = std::remove_const_t<T>;
+    if (distances < 2 * tokens) {
+      std::vector<std::ptrdiff_t> bucket(static_cast<std::size_t>(distances + 1));
+      for (std::size_t e = 0; e < bucket.size(); ++e) {
+        bucket[e] = buckets_(lo + static_cast<std::int64_t>(e));
+      }
+      for (std::ptrdiff_t h = 0; h < num_heads_; ++h) {
+        const C* row = table_.data() + h * buckets_.count();
+        for (std::size_t i = 0; i < m.size(); ++i) {
+          for (std::size_t j = 0; j < n.size(); ++j) {
+            out(h, i, j) = static_cast<U>(row[bucket[static_cast<std::size_t>(n[j] - m[i] - lo)]]);
+          }
+        }
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      for (std::size_t j = 0; j < n.size(); ++j) {
+        const std::ptrdiff_t b = buckets_(n[j] - m[i]);
+        for (std::ptrdiff_t h = 0; h < num_heads_; ++h) {
+          out(h, i, j) = static_cast<U>(table_[static_cast<std::size_t>(h * buckets_.count() + b)]);
         }
       }
     }

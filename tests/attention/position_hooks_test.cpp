@@ -4,6 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "attention/attention_test_util.hpp"
+#include "expect_error.hpp"
+
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
 
 namespace {
 
@@ -122,6 +128,55 @@ TEST(PositionHooksTest, InputsAreNotModified) {
   in.attend(rotary::make_rope_hook<pairing::half_split>(angles), 3);
   EXPECT_EQ(in.q, q);
   EXPECT_EQ(in.k, k);
+}
+
+// attention_with_positions checks the options itself, before the hook runs, and its
+// messages name it (not the scaled_dot_product_attention it runs).
+TEST(PositionHooksTest, ErrorsNameAttentionWithPositions) {
+  inputs in(4);
+  std::vector<double> out(in.q.size(), -3.0), weights(kHeads * in.n * in.n);
+  const tensor_view<const double, 3> q(in.q.data(), {in.n, kHeads, kDim});
+  const tensor_view<const double, 3> k(in.k.data(), {in.n, kKvHeads, kDim});
+  const tensor_view<const double, 3> v(in.v.data(), {in.n, kKvHeads, kDim});
+  const tensor_view<double, 3> o(out.data(), {in.n, kHeads, kDim});
+  rotary::on_the_fly_angles<double> angles(kDim);
+  const auto hook = rotary::make_rope_hook<pairing::half_split>(angles);
+  const auto run = [&](const rotary::attention_options<double>& options, tensor_view<double, 3> dst) {
+    rotary::attention_with_positions<double>(hook, q, positions::from_offset(0), k,
+                                             positions::from_offset(0), v, dst, options);
+  };
+  rotary::attention_options<double> options;
+  options.weights = tensor_view<double, 3>(in.v.data(), {kHeads, in.n, in.n});
+  expect_error([&] { run(options, o); }, "attention_with_positions: weights must not overlap q, k or v");
+  options.weights = tensor_view<double, 3>(weights.data(), {kHeads, in.n, in.n + 1});
+  expect_error([&] { run(options, o); }, "attention_with_positions: weights extents");
+  options.weights = tensor_view<double, 3>(weights.data(), {kHeads, in.n, in.n}, {0, in.n, 1});
+  expect_error([&] { run(options, o); }, "attention_with_positions: weights has elements that share");
+  options = {};
+  options.scale = std::numeric_limits<double>::infinity();
+  expect_error([&] { run(options, o); }, "attention_with_positions: scale must be finite");
+  options = {};
+  expect_error([&] { run(options, tensor_view<double, 3>(out.data(), {in.n, kHeads, kDim}, {kDim, 0, 1})); },
+               "attention_with_positions: out has (token, head) rows that share elements");
+  EXPECT_EQ(out, std::vector<double>(out.size(), -3.0));
+}
+
+// The hooks and attention_with_positions live in the ISA's inline namespace (config.hpp).
+TEST(PositionHooksTest, LiveInTheIsaNamespace) {
+  using angles = rotary::cos_sin_table<double>;
+  static_assert(std::is_same_v<rotary::ROTARY_ISA_NAMESPACE::rope_hook<pairing::interleaved, angles>,
+                               rotary::rope_hook<pairing::interleaved, angles>>);
+  static_assert(std::is_same_v<rotary::ROTARY_ISA_NAMESPACE::rope_pair_hook<pairing::interleaved, angles, angles>,
+                               rotary::rope_pair_hook<pairing::interleaved, angles, angles>>);
+  using hook = rotary::rope_hook<pairing::interleaved, angles>;
+  EXPECT_NE(std::string(typeid(hook).name()).find(ROTARY_STRINGIFY(ROTARY_ISA_NAMESPACE)),
+            std::string::npos)
+      << typeid(hook).name();
+  void (*f)(const hook&, tensor_view<const double, 3>, const positions&,
+            tensor_view<const double, 3>, const positions&, tensor_view<const double, 3>,
+            tensor_view<double, 3>, rotary::attention_options<double>) =
+      &rotary::ROTARY_ISA_NAMESPACE::attention_with_positions<double, hook>;
+  EXPECT_NE(f, nullptr);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "attention/attention_test_util.hpp"
+#include "expect_error.hpp"
 
 namespace {
 
@@ -162,6 +163,117 @@ TEST_F(SdpaErrorTest, HeadDimStrideMustBeOne) {
   EXPECT_THROW(scaled_dot_product_attention<double>(strided, view(b, 2, 2, 4),
                                                     view(b, 2, 2, 4), out(2, 2, 4)),
                rotary::invalid_argument);
+}
+
+// Written views that alias something: weights over q, k, v, out or bias, weights whose
+// elements share memory, out over bias, out whose heads or rows share memory. Each throws
+// before anything is written (out and every input keep their bytes).
+class SdpaAliasTest : public ::testing::Test {
+ protected:
+  static constexpr std::ptrdiff_t nq = 2, nk = 3, heads = 2, d = 4;
+  std::vector<double> q = random_vector<double>(nq * heads * d, 71),
+                      k = random_vector<double>(nk * heads * d, 72),
+                      v = random_vector<double>(nk * heads * d, 73),
+                      bias = random_vector<double>(heads * nq * nk, 74),
+                      o = std::vector<double>(nq * heads * d, -7.0),
+                      w = std::vector<double>(heads * nq * nk, -9.0);
+  tensor_view<const double, 3> qv() const { return {q.data(), {nq, heads, d}}; }
+  tensor_view<const double, 3> kv() const { return {k.data(), {nk, heads, d}}; }
+  tensor_view<const double, 3> vv() const { return {v.data(), {nk, heads, d}}; }
+  tensor_view<double, 3> ov() { return {o.data(), {nq, heads, d}}; }
+  /// A [heads][nq][nk] logit view over the first heads * nq * nk elements of x.
+  static tensor_view<double, 3> logits(std::vector<double>& x) {
+    return {x.data(), {heads, nq, nk}};
+  }
+  void expect_rejected(const attention_options<double>& options, tensor_view<double, 3> out,
+                       const std::string& needle) {
+    const auto before = std::vector<std::vector<double>>{q, k, v, bias, o, w};
+    expect_error([&] { scaled_dot_product_attention<double>(qv(), kv(), vv(), out, options); },
+                 needle);
+    EXPECT_EQ((std::vector<std::vector<double>>{q, k, v, bias, o, w}), before) << needle;
+  }
+};
+
+TEST_F(SdpaAliasTest, WeightsOverlappingAnInputThrowBeforeWriting) {
+  attention_options<double> options;
+  options.weights = logits(k);
+  expect_rejected(options, ov(), "scaled_dot_product_attention: weights must not overlap q, k or v");
+  options.weights = logits(q);
+  expect_rejected(options, ov(), "scaled_dot_product_attention: weights must not overlap q, k or v");
+  // Only the last element of v under the weights.
+  std::vector<double> tail_of_v(v.size() + heads * nq * nk);
+  v.swap(tail_of_v);
+  options.weights = tensor_view<double, 3>(v.data() + nk * heads * d - 1, {heads, nq, nk});
+  expect_rejected(options, ov(), "scaled_dot_product_attention: weights must not overlap q, k or v");
+  options.weights = tensor_view<double, 3>(o.data(), {heads, nq, nk}, {1, 1, 1});
+  expect_rejected(options, ov(), "weights has elements that share memory");
+  options.weights = tensor_view<double, 3>(w.data(), {heads, nq, nk}, {0, nk, 1});  // one head
+  expect_rejected(options, ov(), "scaled_dot_product_attention: weights has elements that share");
+  options.weights = tensor_view<double, 3>(o.data(), {heads, nq, nk});
+  expect_rejected(options, ov(), "scaled_dot_product_attention: weights must not overlap out");
+  options.weights = logits(bias);
+  options.bias = logits(bias);
+  expect_rejected(options, ov(), "scaled_dot_product_attention: weights must not overlap bias");
+}
+
+TEST_F(SdpaAliasTest, OutSharingMemoryThrowsBeforeWriting) {
+  attention_options<double> options;
+  // Heads of out at one address (head stride 0): both heads would write the same row.
+  expect_rejected(options, tensor_view<double, 3>(o.data(), {nq, heads, d}, {d, 0, 1}),
+                  "scaled_dot_product_attention: out has (token, head) rows that share elements");
+  // Token rows overlapping by half a head.
+  expect_rejected(options, tensor_view<double, 3>(o.data(), {nq, heads, d}, {d / 2, d, 1}),
+                  "scaled_dot_product_attention: out has (token, head) rows that share elements");
+  // out over the bias it reads.
+  std::vector<double> big(heads * nq * nk + nq * heads * d);
+  bias.swap(big);
+  options.bias = tensor_view<const double, 3>(bias.data(), {heads, nq, nk});
+  expect_rejected(options, tensor_view<double, 3>(bias.data() + 1, {nq, heads, d}),
+                  "scaled_dot_product_attention: out must not overlap bias");
+}
+
+// Non-contiguous weights that share nothing are accepted: a transposed [heads][nq][nk]
+// view (key stride nq), and weights interleaved with a zero bias (both with stride 2).
+TYPED_TEST(SdpaTest, StridedWeightsThatShareNothingAreWritten) {
+  using T = TypeParam;
+  const std::ptrdiff_t nq = 3, nk = 5, heads = 2, d = 4;
+  const auto q = random_vector<T>(nq * heads * d, 81), k = random_vector<T>(nk * heads * d, 82),
+             v = random_vector<T>(nk * heads * d, 83);
+  const tensor_view<const T, 3> qv(q.data(), {nq, heads, d}), kv(k.data(), {nk, heads, d}),
+      vv(v.data(), {nk, heads, d});
+  std::vector<T> out(nq * heads * d), want(heads * nq * nk), out2(out.size());
+  attention_options<T> options;
+  options.weights = tensor_view<T, 3>(want.data(), {heads, nq, nk});
+  scaled_dot_product_attention<T>(qv, kv, vv, tensor_view<T, 3>(out.data(), {nq, heads, d}),
+                                  options);
+  std::vector<T> transposed(want.size());
+  options.weights = tensor_view<T, 3>(transposed.data(), {heads, nq, nk}, {nq * nk, 1, nq});
+  scaled_dot_product_attention<T>(qv, kv, vv, tensor_view<T, 3>(out2.data(), {nq, heads, d}),
+                                  options);
+  std::vector<T> interleaved(2 * want.size());
+  options.bias = tensor_view<const T, 3>(interleaved.data() + 1, {heads, nq, nk},
+                                         {2 * nq * nk, 2 * nk, 2});
+  options.weights = tensor_view<T, 3>(interleaved.data(), {heads, nq, nk}, {2 * nq * nk, 2 * nk, 2});
+  scaled_dot_product_attention<T>(qv, kv, vv, tensor_view<T, 3>(out2.data(), {nq, heads, d}),
+                                  options);
+  for (std::ptrdiff_t h = 0; h < heads; ++h) {
+    for (std::ptrdiff_t i = 0; i < nq; ++i) {
+      for (std::ptrdiff_t j = 0; j < nk; ++j) {
+        const T expected = want[static_cast<std::size_t>((h * nq + i) * nk + j)];
+        EXPECT_EQ(transposed[static_cast<std::size_t>(h * nq * nk + j * nq + i)], expected);
+        EXPECT_EQ(interleaved[static_cast<std::size_t>(2 * ((h * nq + i) * nk + j))], expected);
+      }
+    }
+  }
+}
+
+// The attention templates live in the ISA's inline namespace (config.hpp), so translation
+// units built with different -march flags do not share one definition of them.
+TEST(SdpaTest, LivesInTheIsaNamespace) {
+  void (*f)(tensor_view<const float, 3>, tensor_view<const float, 3>, tensor_view<const float, 3>,
+            tensor_view<float, 3>, const attention_options<float>&) =
+      &rotary::ROTARY_ISA_NAMESPACE::scaled_dot_product_attention<float>;
+  EXPECT_EQ(f, &rotary::scaled_dot_product_attention<float>);
 }
 
 }  // namespace

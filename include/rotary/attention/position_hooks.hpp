@@ -39,6 +39,11 @@ struct no_position_hook {
   void encode_keys(tensor_view<T, 3>, const positions&) const noexcept {}
 };
 
+// NOTE: the hooks that encode and attention_with_positions live in the ISA's inline
+// namespace (config.hpp): they call the rotation kernels, or vectorized loops, compiled for
+// the translation unit's instruction set.
+ROTARY_ISA_NAMESPACE_BEGIN
+
 template <pairing P, class Angles>
 class rope_hook {
  public:
@@ -140,7 +145,8 @@ class relative_bias_hook {
 /// Attention with positions supplied through a hook: copies q and k (the inputs are not
 /// modified), lets the hook encode them at q_pos / k_pos, adds the hook's logit bias to
 /// options.bias if it has one, then runs scaled_dot_product_attention. Shapes, options and
-/// errors as scaled_dot_product_attention; positions as in rotate (offset, ids, packed).
+/// errors as scaled_dot_product_attention, checked (naming attention_with_positions) before
+/// the hook runs; positions as in rotate (offset, ids, packed).
 template <class T, class Hook>
 void attention_with_positions(const Hook& hook, tensor_view<const T, 3> q, const positions& q_pos,
                               tensor_view<const T, 3> k, const positions& k_pos,
@@ -148,6 +154,12 @@ void attention_with_positions(const Hook& hook, tensor_view<const T, 3> q, const
                               attention_options<T> options = {}) {
   constexpr const char* fn = "attention_with_positions";
   detail::check_qkv_out(fn, q, k, v, out);
+  const T scale = detail::check_attention_options(fn, q, k, v, out, options);
+  const std::ptrdiff_t heads = q.extent(1), nq = q.extent(0), nk = k.extent(0);
+  std::ptrdiff_t logits = 0;
+  ROTARY_CHECK(detail::checked_mul(heads, nq, logits) && detail::checked_mul(logits, nk, logits),
+               fn, ": num_heads * num_queries * num_keys overflows std::ptrdiff_t, got ", heads,
+               " * ", nq, " * ", nk);
   std::vector<T> q_copy = detail::contiguous_copy(q);
   std::vector<T> k_copy = detail::contiguous_copy(k);
   const tensor_view<T, 3> qe(q_copy.data(), q.extents());
@@ -157,19 +169,19 @@ void attention_with_positions(const Hook& hook, tensor_view<const T, 3> q, const
 
   std::vector<T> bias;
   if constexpr (Hook::has_logit_bias) {
-    const std::ptrdiff_t heads = q.extent(1), nq = q.extent(0), nk = k.extent(0);
-    bias.resize(static_cast<std::size_t>(heads * nq * nk));
+    bias.resize(static_cast<std::size_t>(logits));
     const tensor_view<T, 3> b(bias.data(), {heads, nq, nk});
     hook.logit_bias(b, q_pos, k_pos);
     if (options.bias.data() != nullptr) {
-      detail::check_logit_extents(fn, "bias", options.bias, heads, nq, nk);
       for (std::ptrdiff_t h = 0; h < heads; ++h)
         for (std::ptrdiff_t i = 0; i < nq; ++i)
           for (std::ptrdiff_t j = 0; j < nk; ++j) b(h, i, j) += options.bias(h, i, j);
     }
     options.bias = b;
   }
-  scaled_dot_product_attention<T>(qe, ke, v, out, options);
+  detail::attention_checked<T>(qe, ke, v, out, options, scale);
 }
+
+ROTARY_ISA_NAMESPACE_END
 
 }  // namespace rotary

@@ -43,6 +43,9 @@ struct attention_options {
 };
 
 namespace detail {
+// NOTE: in the ISA's inline namespace (config.hpp): Eigen vectorizes these for the
+// translation unit's instruction set, and the kernels they call live there too.
+ROTARY_ISA_NAMESPACE_BEGIN
 
 template <class T>
 using row_matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -63,8 +66,6 @@ head_map<T> head_of(const tensor_view<T, 3>& x, std::ptrdiff_t h) {
                      Eigen::OuterStride<>(x.stride(0)));
 }
 
-/// A [tokens][heads][head_dim] attention operand: extents >= 0, head_dim stride 1, data
-/// non-null unless empty.
 /// A contiguous [tokens][heads][head_dim] copy of x, each element passed through f.
 template <class T, class F = T (*)(T)>
 std::vector<T> contiguous_copy(const tensor_view<const T, 3>& x,
@@ -77,6 +78,39 @@ std::vector<T> contiguous_copy(const tensor_view<const T, 3>& x,
   return copy;
 }
 
+/// A view of x's elements as rows of one element: [e0][e1][e2][1] with x's strides. Its
+/// rows are exactly x's elements whatever x's last stride, so the exact row-overlap tests
+/// (detail/overlap.hpp) apply to logit views (bias, weights), whose strides are free.
+template <class T>
+tensor_view<T, 4> element_rows(const tensor_view<T, 3>& x) noexcept {
+  return tensor_view<T, 4>(x.data(), {x.extent(0), x.extent(1), x.extent(2), 1},
+                           {x.stride(0), x.stride(1), x.stride(2), 1});
+}
+
+/// The element count and the span of x, sum (extent - 1) |stride| + 1 elements, fit in
+/// std::ptrdiff_t, in elements and in bytes (the precondition of the overlap tests).
+template <class T>
+void check_view_size(const char* function, const char* name, const tensor_view<T, 3>& x) {
+  for (std::size_t r = 0; r < 3; ++r) {
+    if (x.extent(r) == 0) return;  // empty: touches no memory
+  }
+  std::ptrdiff_t count = 1, span = 1, reach = 0, bytes = 0;
+  for (std::size_t r = 0; r < 3; ++r) {
+    const std::ptrdiff_t e = x.extent(r), s = x.stride(r);
+    ROTARY_CHECK(checked_mul(count, e, count), function, ": ", name,
+                 " has more elements than std::ptrdiff_t holds (", extents_string(x), ")");
+    ROTARY_CHECK(e <= 1 || (s != std::numeric_limits<std::ptrdiff_t>::min() &&
+                            checked_mul(e - 1, s < 0 ? -s : s, reach) &&
+                            checked_add(span, reach, span)),
+                 function, ": ", name, " stride ", s, " in dimension ", r,
+                 " spans more memory than std::ptrdiff_t addresses");
+  }
+  ROTARY_CHECK(checked_mul(span, static_cast<std::ptrdiff_t>(sizeof(T)), bytes), function, ": ",
+               name, " spans more bytes than std::ptrdiff_t holds");
+}
+
+/// A [tokens][heads][head_dim] attention operand: extents >= 0, head_dim stride 1, a size
+/// that fits std::ptrdiff_t, data non-null unless empty.
 template <class T>
 void check_attention_view(const char* function, const char* name, const tensor_view<T, 3>& x) {
   static_check_element_type<T>();
@@ -86,18 +120,35 @@ void check_attention_view(const char* function, const char* name, const tensor_v
   }
   ROTARY_CHECK(x.stride(2) == 1 || x.extent(2) <= 1, function, ": ", name,
                " head_dim stride must be 1, got ", x.stride(2));
+  check_view_size(function, name, x);
   ROTARY_CHECK(x.data() != nullptr || x.size() == 0, function, ": ", name,
                " data must not be null");
 }
 
 /// True when a row of a shares an element with a row of b (exact, detail/overlap.hpp).
+/// \pre both passed check_attention_view.
 template <class A, class B>
 bool overlaps(const tensor_view<A, 3>& a, const tensor_view<B, 3>& b) {
   return views_share_element(a, b);
 }
 
+/// True when an element of the logit view a ([heads][queries][keys], any strides) is an
+/// element of the attention operand b. \pre a passed check_view_size, b check_attention_view.
+template <class A, class B>
+bool logits_overlap(const tensor_view<A, 3>& a, const tensor_view<B, 3>& b) {
+  return rows_overlap(rows_of(element_rows(a)), rows_of(b));
+}
+
+/// True when two different rows of a written attention operand share an element (a head
+/// stride 0, rows that alias). \pre x passed check_attention_view.
+template <class T>
+bool rows_alias(const tensor_view<T, 3>& x) {
+  return rows_overlap_self(rows_of(x));
+}
+
 /// The common checks of every attention entry point: q [nq][H][d], k [nk][Hkv][d],
-/// v [nk][Hkv][dv], out [nq][H][dv]; Hkv > 0 divides H; out disjoint from q, k, v.
+/// v [nk][Hkv][dv], out [nq][H][dv]; Hkv > 0 divides H; out disjoint from q, k, v and no
+/// two of its rows sharing an element.
 template <class T>
 void check_qkv_out(const char* function, const tensor_view<const T, 3>& q,
                    const tensor_view<const T, 3>& k, const tensor_view<const T, 3>& v,
@@ -121,6 +172,9 @@ void check_qkv_out(const char* function, const tensor_view<const T, 3>& q,
                function, ": out extents ", out.extent(0), " x ", out.extent(1), " x ",
                out.extent(2), " must be [q num_tokens = ", q.extent(0), "][num_heads = ", heads,
                "][v head_dim = ", v.extent(2), "]");
+  ROTARY_CHECK(!rows_alias(out), function, ": out has (token, head) rows that share elements: ",
+               "strides ", strides_string(out), " with v head_dim = ", out.extent(2),
+               "; each written row must be distinct");
   ROTARY_CHECK(!overlaps(out, q) && !overlaps(out, k) && !overlaps(out, v), function,
                ": out must not overlap q, k or v");
 }
@@ -132,6 +186,38 @@ void check_logit_extents(const char* function, const char* name, const tensor_vi
                name, " extents ", b.extent(0), " x ", b.extent(1), " x ", b.extent(2),
                " must be [num_heads = ", heads, "][num_queries = ", nq, "][num_keys = ", nk,
                "]");
+  check_view_size(function, name, b);
+}
+
+/// The checks of attention_options against the operands (after check_qkv_out): bias and
+/// weights extents; weights, which are written, with distinct elements and disjoint from
+/// q, k, v, out and bias; out disjoint from bias; a finite scale. Returns the scale.
+template <class T>
+T check_attention_options(const char* function, const tensor_view<const T, 3>& q,
+                          const tensor_view<const T, 3>& k, const tensor_view<const T, 3>& v,
+                          const tensor_view<T, 3>& out, const attention_options<T>& options) {
+  const std::ptrdiff_t nq = q.extent(0), nk = k.extent(0), heads = q.extent(1);
+  const bool has_bias = options.bias.data() != nullptr;
+  if (has_bias) {
+    check_logit_extents(function, "bias", options.bias, heads, nq, nk);
+    ROTARY_CHECK(!logits_overlap(options.bias, out), function, ": out must not overlap bias");
+  }
+  if (options.weights.data() != nullptr) {
+    const auto& w = options.weights;
+    check_logit_extents(function, "weights", w, heads, nq, nk);
+    ROTARY_CHECK(!rows_overlap_self(rows_of(element_rows(w))), function,
+                 ": weights has elements that share memory: strides ", strides_string(w),
+                 "; each written weight must be distinct");
+    ROTARY_CHECK(!logits_overlap(w, out), function, ": weights must not overlap out");
+    ROTARY_CHECK(!logits_overlap(w, q) && !logits_overlap(w, k) && !logits_overlap(w, v),
+                 function, ": weights must not overlap q, k or v");
+    ROTARY_CHECK(!has_bias || !rows_overlap(rows_of(element_rows(w)),
+                                            rows_of(element_rows(options.bias))),
+                 function, ": weights must not overlap bias");
+  }
+  const T scale = options.scale.value_or(T(1) / std::sqrt(static_cast<T>(q.extent(2))));
+  ROTARY_CHECK(std::isfinite(scale), function, ": scale must be finite, got ", scale);
+  return scale;
 }
 
 /// Number of keys query i may see: all, or those up to i + (nk - nq) when causal (may be 0).
@@ -158,47 +244,29 @@ void stable_softmax(Row&& row, std::ptrdiff_t count) {
   visible /= visible.sum();
 }
 
-}  // namespace detail
-
-/// out = softmax(scale Q K^T + bias + causal mask) V, per head (GQA/MQA by head groups).
-///   q   [num_queries][num_heads][head_dim]      k [num_keys][num_kv_heads][head_dim]
-///   v   [num_keys][num_kv_heads][v_head_dim]  out [num_queries][num_heads][v_head_dim]
-/// head_dim stride 1 everywhere; other strides free. out must not overlap q, k, v.
-/// The softmax subtracts the row max; a query that sees no key (fully masked row) gets zero
-/// weights and a zero output, never NaN.
-/// Throws rotary::invalid_argument naming the parameter for any mismatch.
+/// scaled_dot_product_attention once every check passed (check_qkv_out and
+/// check_attention_options, which gave scale).
 template <class T>
-void scaled_dot_product_attention(tensor_view<const T, 3> q, tensor_view<const T, 3> k,
-                                  tensor_view<const T, 3> v, tensor_view<T, 3> out,
-                                  const attention_options<T>& options = {}) {
-  constexpr const char* fn = "scaled_dot_product_attention";
-  detail::check_qkv_out(fn, q, k, v, out);
+void attention_checked(const tensor_view<const T, 3>& q, const tensor_view<const T, 3>& k,
+                       const tensor_view<const T, 3>& v, const tensor_view<T, 3>& out,
+                       const attention_options<T>& options, T scale) {
   const std::ptrdiff_t nq = q.extent(0), nk = k.extent(0);
   const std::ptrdiff_t heads = q.extent(1), group = heads / k.extent(1);
   const bool has_bias = options.bias.data() != nullptr;
   const bool has_weights = options.weights.data() != nullptr;
-  if (has_bias) detail::check_logit_extents(fn, "bias", options.bias, heads, nq, nk);
-  if (has_weights) {
-    detail::check_logit_extents(fn, "weights", options.weights, heads, nq, nk);
-    ROTARY_CHECK(!detail::overlaps(options.weights, out), fn,
-                 ": weights must not overlap out");
-  }
-  const T scale = options.scale.value_or(T(1) / std::sqrt(static_cast<T>(q.extent(2))));
-  ROTARY_CHECK(std::isfinite(scale), fn, ": scale must be finite, got ", scale);
-
-  detail::row_matrix<T> p(nq, nk);  // logits, then weights, of one head
+  row_matrix<T> p(nq, nk);  // logits, then weights, of one head
   for (std::ptrdiff_t h = 0; h < heads; ++h) {
     const std::ptrdiff_t g = h / group;
-    p.noalias() = scale * (detail::head_of(q, h) * detail::head_of(k, g).transpose());
+    p.noalias() = scale * (head_of(q, h) * head_of(k, g).transpose());
     for (std::ptrdiff_t i = 0; i < nq; ++i) {
-      const std::ptrdiff_t count = detail::visible_keys(options.causal, i, nq, nk);
+      const std::ptrdiff_t count = visible_keys(options.causal, i, nq, nk);
       if (has_bias) {
         for (std::ptrdiff_t j = 0; j < count; ++j) p(i, j) += options.bias(h, i, j);
       }
-      detail::stable_softmax(p.row(i), count);
+      stable_softmax(p.row(i), count);
     }
-    auto out_h = detail::head_of(out, h);
-    out_h.noalias() = p * detail::head_of(v, g);
+    auto out_h = head_of(out, h);
+    out_h.noalias() = p * head_of(v, g);
     if (has_weights) {
       for (std::ptrdiff_t i = 0; i < nq; ++i) {
         for (std::ptrdiff_t j = 0; j < nk; ++j) options.weights(h, i, j) = p(i, j);
@@ -206,5 +274,32 @@ void scaled_dot_product_attention(tensor_view<const T, 3> q, tensor_view<const T
     }
   }
 }
+
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+
+ROTARY_ISA_NAMESPACE_BEGIN
+
+/// out = softmax(scale Q K^T + bias + causal mask) V, per head (GQA/MQA by head groups).
+///   q   [num_queries][num_heads][head_dim]      k [num_keys][num_kv_heads][head_dim]
+///   v   [num_keys][num_kv_heads][v_head_dim]  out [num_queries][num_heads][v_head_dim]
+/// head_dim stride 1 everywhere; other strides free. out must not overlap q, k, v or bias,
+/// and its (token, head) rows must be distinct; options.weights (any strides) must not
+/// overlap q, k, v, out or bias, and its elements must be distinct.
+/// The softmax subtracts the row max; a query that sees no key (fully masked row) gets zero
+/// weights and a zero output, never NaN.
+/// Throws rotary::invalid_argument naming the parameter for any mismatch, before anything
+/// is written.
+template <class T>
+void scaled_dot_product_attention(tensor_view<const T, 3> q, tensor_view<const T, 3> k,
+                                  tensor_view<const T, 3> v, tensor_view<T, 3> out,
+                                  const attention_options<T>& options = {}) {
+  constexpr const char* fn = "scaled_dot_product_attention";
+  detail::check_qkv_out(fn, q, k, v, out);
+  const T scale = detail::check_attention_options(fn, q, k, v, out, options);
+  detail::attention_checked(q, k, v, out, options, scale);
+}
+
+ROTARY_ISA_NAMESPACE_END
 
 }  // namespace rotary

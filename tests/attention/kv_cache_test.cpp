@@ -9,6 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+
 #include "attention/attention_test_util.hpp"
 #include "expect_error.hpp"
 #include "oracles/rotated_keys.hpp"
@@ -168,6 +172,103 @@ TEST(KvCacheRerotate, MovesEveryKeyAtItsPosition) {
   EXPECT_LT(max_error(got, want), 2e-5);
   expect_error([&] { cache.rerotate_keys<pairing::interleaved>(from, longrope_like(0.1, 16, 1.0)); },
                "rerotation: from and to must rotate the same number of pairs");
+}
+
+// context_shift checks everything (count, the angle source against head_dim, the positions
+// the keys move by) before it drops a token: after a throw the cache holds the same tokens,
+// keys, values and positions. The messages name context_shift.
+TEST(KvCacheTest, ContextShiftThrowsBeforeDroppingTokens) {
+  const std::ptrdiff_t n = 4;
+  const auto k = random_vector<float>(n * 2 * 4, 51), v = random_vector<float>(n * 2 * 4, 52);
+  kv_cache<float> cache(2, 4, 8);
+  cache.append(tensor_view<const float, 3>(k.data(), {n, 2, 4}),
+               tensor_view<const float, 3>(v.data(), {n, 2, 4}));
+  cache.drop_oldest(1);
+  const auto contents = [&cache] {
+    const auto keys = cache.keys(), values = cache.values();
+    return std::vector<std::vector<float>>{
+        std::vector<float>(keys.data(), keys.data() + keys.size()),
+        std::vector<float>(values.data(), values.data() + values.size())};
+  };
+  const auto before = contents();
+  const auto unchanged = [&](const char* what) {
+    EXPECT_EQ(cache.size(), n - 1) << what;
+    EXPECT_EQ(cache.first_position(), 1) << what;
+    EXPECT_EQ(contents(), before) << what;
+  };
+  const rotary::cos_sin_table<float> wide(8, 16);  // rotary_dim 8 > head_dim 4
+  for (std::ptrdiff_t count : {0, 2, 3}) {  // also with nothing to move: checked all the same
+    expect_error([&] { cache.context_shift<pairing::half_split>(count, wide); },
+                 "kv_cache::context_shift: rotary_offset + rotary_dim must be <= head_dim");
+    unchanged("wide table");
+  }
+  const rotary::cos_sin_table<float> table(4, 16);
+  expect_error([&] { cache.context_shift<pairing::half_split>(1, table, 2); },
+               "kv_cache::context_shift: rotary_offset + rotary_dim must be <= head_dim");
+  unchanged("rotary_offset");
+  expect_error([&] { cache.context_shift<pairing::half_split>(4, table); },
+               "kv_cache::context_shift: count must be in [0, 3], got 4");
+  unchanged("count");
+  const rotary::cos_sin_table<float> short_table(4, 2);  // positions 0 and 1 only
+  EXPECT_THROW(cache.context_shift<pairing::half_split>(2, short_table), rotary::out_of_range);
+  unchanged("position past the table");
+
+  kv_cache<double> odd(1, 3, 4);  // odd head_dim: no RoPE pairs
+  const std::vector<double> x(9, 1.0);
+  odd.append(tensor_view<const double, 3>(x.data(), {3, 1, 3}),
+             tensor_view<const double, 3>(x.data(), {3, 1, 3}));
+  const rotary::cos_sin_table<double> t2(2, 8);
+  expect_error([&] { odd.context_shift<pairing::interleaved>(2, t2); },
+               "kv_cache::context_shift: k head_dim must be even and > 0, got 3");
+  EXPECT_EQ(odd.size(), 3);
+  EXPECT_EQ(odd.first_position(), 0);
+  expect_error([&] { odd.shift_positions<pairing::interleaved>(0, t2); },
+               "kv_cache::shift_positions: k head_dim must be even and > 0, got 3");
+}
+
+TEST(KvCacheTest, ConstructorRejectsBadValueDimAndOverflowingSizes) {
+  expect_error([] { kv_cache<float>(2, 4, 8, -1); }, "kv_cache: v_head_dim must be > 0, got -1");
+  expect_error([] { kv_cache<float>(2, 4, 8, -5); }, "kv_cache: v_head_dim must be > 0, got -5");
+  expect_error([] { kv_cache<float>(2, 4, 8, 0); }, "kv_cache: v_head_dim must be > 0, got 0");
+  EXPECT_EQ(kv_cache<float>(2, 4, 8).values().extent(2), 4);  // the default: head_dim
+  kv_cache<float> narrow(2, 4, 8, 6);
+  std::vector<float> x(2 * 6, 1.0f);
+  narrow.append(tensor_view<const float, 3>(x.data(), {1, 2, 4}),
+                tensor_view<const float, 3>(x.data(), {1, 2, 6}));
+  EXPECT_EQ(narrow.values().extent(2), 6);
+  // 2^32 * 2^32 * 2^16 wraps to 0 in 64 bits; 2^61 floats fit ptrdiff_t but not a vector.
+  const std::ptrdiff_t big = std::ptrdiff_t(1) << 32;
+  expect_error([&] { kv_cache<float>(big, std::ptrdiff_t(1) << 16, big); },
+               "kv_cache: capacity * num_kv_heads * head_dim is too large");
+  expect_error([&] { kv_cache<float>(1, 1, std::ptrdiff_t(1) << 61); },
+               "kv_cache: capacity * num_kv_heads * head_dim is too large");
+  expect_error([&] { kv_cache<float>(1, 1, std::ptrdiff_t(1) << 20, std::ptrdiff_t(1) << 62); },
+               "kv_cache: capacity * num_kv_heads * v_head_dim is too large");
+}
+
+TEST(KvCacheTest, AttendToCacheErrorsNameIt) {
+  kv_cache<float> cache(1, 4, 4);
+  std::vector<float> x(8, 1.0f), out(8, -3.0f);
+  cache.append(tensor_view<const float, 3>(x.data(), {2, 1, 4}),
+               tensor_view<const float, 3>(x.data(), {2, 1, 4}));
+  // Two heads of out at one address.
+  expect_error([&] {
+    rotary::attend_to_cache<float>(tensor_view<const float, 3>(x.data(), {1, 2, 4}), cache,
+                                   tensor_view<float, 3>(out.data(), {1, 2, 4}, {8, 0, 1}));
+  }, "attend_to_cache: out has (token, head) rows that share elements");
+  EXPECT_EQ(out, std::vector<float>(8, -3.0f));
+}
+
+// kv_cache and attend_to_cache live in the ISA's inline namespace (config.hpp).
+TEST(KvCacheTest, LivesInTheIsaNamespace) {
+  static_assert(std::is_same_v<rotary::ROTARY_ISA_NAMESPACE::kv_cache<float>, kv_cache<float>>);
+  EXPECT_NE(std::string(typeid(kv_cache<double>).name())
+                .find(ROTARY_STRINGIFY(ROTARY_ISA_NAMESPACE)),
+            std::string::npos)
+      << typeid(kv_cache<double>).name();
+  void (*f)(tensor_view<const float, 3>, const kv_cache<float>&, tensor_view<float, 3>,
+            attention_options<float>) = &rotary::ROTARY_ISA_NAMESPACE::attend_to_cache<float>;
+  EXPECT_NE(f, nullptr);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "attention/attention_test_util.hpp"
+#include "expect_error.hpp"
 
 namespace {
 
@@ -89,6 +90,46 @@ TEST(LinearAttentionTest, FeatureMapIsPositive) {
   EXPECT_DOUBLE_EQ(rotary::elu_plus_one(0.0), 1.0);
   EXPECT_DOUBLE_EQ(rotary::elu_plus_one(-1.0), std::exp(-1.0));
   EXPECT_GT(rotary::elu_plus_one(-30.0f), 0.0f);
+}
+
+// The rotation's errors name linear_attention (not the rope call inside it), and out is
+// not written.
+TEST(LinearAttentionTest, ErrorsNameLinearAttention) {
+  std::vector<float> x(2 * 2 * 6, 0.5f), out(2 * 2 * 6, -3.0f);
+  const auto run = [&](std::ptrdiff_t d, const auto& angles, tensor_view<float, 3> o,
+                       const positions& q_pos = positions::from_offset(0)) {
+    const tensor_view<const float, 3> q(x.data(), {2, 2, d});
+    rotary::linear_attention<pairing::interleaved>(q, q_pos, q, positions::from_offset(0), q, o,
+                                                   angles);
+  };
+  const rotary::cos_sin_table<float> table(4, 8), wide(8, 8);
+  try {
+    run(3, table, tensor_view<float, 3>(out.data(), {2, 2, 3}));
+    ADD_FAILURE() << "odd head_dim accepted";
+  } catch (const rotary::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("linear_attention: ", 0), 0u) << what;
+    EXPECT_NE(what.find("head_dim must be even and > 0, got 3"), std::string::npos) << what;
+  }
+  expect_error([&] { run(4, wide, tensor_view<float, 3>(out.data(), {2, 2, 4})); },
+               "linear_attention: rotary_offset + rotary_dim must be <= head_dim");
+  const std::int64_t far[2] = {0, 100};
+  EXPECT_THROW(run(4, table, tensor_view<float, 3>(out.data(), {2, 2, 4}),
+                   positions::from_ids(far, 2)),
+               rotary::out_of_range);
+  expect_error([&] { run(4, table, tensor_view<float, 3>(out.data(), {2, 2, 4}, {8, 0, 1})); },
+               "linear_attention: out has (token, head) rows that share elements");
+  EXPECT_EQ(out, std::vector<float>(out.size(), -3.0f));
+}
+
+// linear_attention lives in the ISA's inline namespace (config.hpp).
+TEST(LinearAttentionTest, LivesInTheIsaNamespace) {
+  using angles = rotary::cos_sin_table<float>;
+  void (*f)(tensor_view<const float, 3>, const positions&, tensor_view<const float, 3>,
+            const positions&, tensor_view<const float, 3>, tensor_view<float, 3>, const angles&,
+            rotary::linear_attention_options) =
+      &rotary::ROTARY_ISA_NAMESPACE::linear_attention<pairing::interleaved, float, angles>;
+  EXPECT_EQ(f, (&rotary::linear_attention<pairing::interleaved, float, angles>));
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ struct linear_attention_options {
   bool causal = false;
 };
 
+// NOTE: in the ISA's inline namespace (config.hpp): linear_attention calls the rotation
+// kernels compiled for the translation unit's instruction set.
+ROTARY_ISA_NAMESPACE_BEGIN
+
 /// phi(x) = elu(x) + 1 = x + 1 for x > 0, exp(x) otherwise: positive everywhere.
 template <class T>
 T elu_plus_one(T x) noexcept {
@@ -30,7 +34,9 @@ T elu_plus_one(T x) noexcept {
 
 /// RoFormer eq. (19) with rotations R_m at q_pos and R_n at k_pos (pairing P, angles as in
 /// rotate). Shapes as scaled_dot_product_attention (GQA by head groups); out must not
-/// overlap the inputs. A query that sees no key gets a zero output.
+/// overlap the inputs. A query that sees no key gets a zero output. Throws
+/// rotary::invalid_argument (rotary::out_of_range for a position past a table) naming
+/// linear_attention, before out is written.
 template <pairing P, class T, class Angles>
 void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
                       tensor_view<const T, 3> k, const positions& k_pos,
@@ -47,9 +53,10 @@ void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
   std::vector<T> rq(fq.size()), rk(fk.size());
   const tensor_view<const T, 3> fq_v(fq.data(), q.extents()), fk_v(fk.data(), k.extents());
   const tensor_view<T, 3> rq_v(rq.data(), q.extents()), rk_v(rk.data(), k.extents());
-  const auto plan = make_rope(angles, P);
-  plan.forward(query(fq_v, rq_v), q_pos);
-  plan.forward(key(fk_v, rk_v), k_pos);
+  // The rotations' errors (odd head_dim, wrong angles, bad positions) name linear_attention.
+  const auto plan = detail::rope_access::make(fn, angles, P);
+  detail::rope_access::call(fn, plan, direction::forward, query(fq_v, rq_v), q_pos);
+  detail::rope_access::call(fn, plan, direction::forward, key(fk_v, rk_v), k_pos);
   const tensor_view<const T, 3> rq_c(rq_v), rk_c(rk_v);
 
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> s(dim, v_dim);  // sum_n (R_n phi k_n) v_n^T
@@ -77,5 +84,7 @@ void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
     }
   }
 }
+
+ROTARY_ISA_NAMESPACE_END
 
 }  // namespace rotary

@@ -41,7 +41,10 @@ class mrope_positions {
   mrope_positions& text(std::ptrdiff_t n) {
     ROTARY_CHECK(n >= 0, "mrope_positions::text: n must be >= 0, got ", n);
     const double s = next_start();
-    for (std::ptrdiff_t j = 0; j < n; ++j) add(s + j, s + j, s + j);
+    for (std::ptrdiff_t j = 0; j < n; ++j) {
+      const double p = s + static_cast<double>(j);
+      add(p, p, p);
+    }
     return *this;
   }
 

@@ -171,8 +171,8 @@ struct multi_axis_reader {
     // Locals: the stores to row could otherwise alias from[], masks and half for the
     // compiler, which then reloads them every element and does not vectorize.
     const std::ptrdiff_t n = 2 * half;
-    const C* f[K];
-    const bits* m[K];
+    const C* f[static_cast<std::size_t>(K)];
+    const bits* m[static_cast<std::size_t>(K)];
     for (int k = 0; k < K; ++k) f[k] = from[k], m[k] = masks + k * n;
     for (std::ptrdiff_t e = 0; e < n; ++e) {
       bits v = 0;

@@ -75,8 +75,8 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
                                                               : half;
   const C sign = d == direction::forward ? C(1) : C(-1);
   // (A R_m)^{-1} = R_m^T / A for angles with a cos/sin factor A (already in cos and sin).
-  const double a = detail::attention_factor_of(r.angles());
-  const C undo = d == direction::inverse ? static_cast<C>(1.0 / (a * a)) : C(1);
+  const double factor = detail::attention_factor_of(r.angles());
+  const C undo = d == direction::inverse ? static_cast<C>(1.0 / (factor * factor)) : C(1);
   std::vector<C> scratch(static_cast<std::size_t>(2 * half));
   auto at = [](auto& v, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t h,
                std::ptrdiff_t e) -> decltype(auto) {

@@ -119,21 +119,15 @@ void check_weight_view(const char* function, const char* name, const tensor_view
   const std::ptrdiff_t rows = v.extent(0), cols = v.extent(1);
   ROTARY_CHECK(rows >= 0 && cols >= 0, function, ": ", name, " extents must be >= 0, got ",
                rows, " x ", cols);
-  std::ptrdiff_t count = 0, span = 1, bytes = 0;
+  std::ptrdiff_t count = 0, span = 1;
   ROTARY_CHECK(checked_mul(rows, cols, count), function, ": ", name,
                " has more elements than std::ptrdiff_t holds (", rows, " x ", cols, ")");
   if (rows == 0 || cols == 0) return;  // touches no memory: data and strides are never used
   for (std::size_t r = 0; r < 2; ++r) {
     const std::ptrdiff_t e = v.extent(r), s = v.stride(r);
-    std::ptrdiff_t reach = 0;
-    ROTARY_CHECK(e <= 1 || (s != std::numeric_limits<std::ptrdiff_t>::min() &&
-                            checked_mul(e - 1, s < 0 ? -s : s, reach) &&
-                            checked_add(span, reach, span)),
-                 function, ": ", name, " stride ", s, " in dimension ", r,
-                 " spans more memory than std::ptrdiff_t addresses");
+    add_dimension_reach(function, name, e, s, r, span);
   }
-  ROTARY_CHECK(checked_mul(span, static_cast<std::ptrdiff_t>(sizeof(T)), bytes), function, ": ",
-               name, " spans more bytes than std::ptrdiff_t holds");
+  check_byte_span<T>(function, name, span);
   ROTARY_CHECK(v.data() != nullptr, function, ": ", name,
                " data must not be null for a non-empty view (", rows, " x ", cols, ")");
 }

@@ -94,19 +94,14 @@ void check_view_size(const char* function, const char* name, const tensor_view<T
   for (std::size_t r = 0; r < 3; ++r) {
     if (x.extent(r) == 0) return;  // empty: touches no memory
   }
-  std::ptrdiff_t count = 1, span = 1, reach = 0, bytes = 0;
+  std::ptrdiff_t count = 1, span = 1;
   for (std::size_t r = 0; r < 3; ++r) {
     const std::ptrdiff_t e = x.extent(r), s = x.stride(r);
     ROTARY_CHECK(checked_mul(count, e, count), function, ": ", name,
                  " has more elements than std::ptrdiff_t holds (", extents_string(x), ")");
-    ROTARY_CHECK(e <= 1 || (s != std::numeric_limits<std::ptrdiff_t>::min() &&
-                            checked_mul(e - 1, s < 0 ? -s : s, reach) &&
-                            checked_add(span, reach, span)),
-                 function, ": ", name, " stride ", s, " in dimension ", r,
-                 " spans more memory than std::ptrdiff_t addresses");
+    add_dimension_reach(function, name, e, s, r, span);
   }
-  ROTARY_CHECK(checked_mul(span, static_cast<std::ptrdiff_t>(sizeof(T)), bytes), function, ": ",
-               name, " spans more bytes than std::ptrdiff_t holds");
+  check_byte_span<T>(function, name, span);
 }
 
 /// A [tokens][heads][head_dim] attention operand: extents >= 0, head_dim stride 1, a size

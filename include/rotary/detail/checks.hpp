@@ -66,6 +66,26 @@ std::string strides_string(const tensor_view<T, Rank>& v) {
   return s + "}";
 }
 
+/// span += (extent - 1) |stride|, the elements dimension r of a view reaches past its first;
+/// an overflow is refused naming the call, the view, the stride and the dimension.
+inline void add_dimension_reach(const char* function, const char* name, std::ptrdiff_t extent,
+                                std::ptrdiff_t stride, std::size_t r, std::ptrdiff_t& span) {
+  std::ptrdiff_t reach = 0;
+  ROTARY_CHECK(extent <= 1 || (stride != std::numeric_limits<std::ptrdiff_t>::min() &&
+                               checked_mul(extent - 1, stride < 0 ? -stride : stride, reach) &&
+                               checked_add(span, reach, span)),
+               function, ": ", name, " stride ", stride, " in dimension ", r,
+               " spans more memory than std::ptrdiff_t addresses");
+}
+
+/// A span of `span` elements of T fits std::ptrdiff_t in bytes.
+template <class T>
+void check_byte_span(const char* function, const char* name, std::ptrdiff_t span) {
+  std::ptrdiff_t bytes = 0;
+  ROTARY_CHECK(checked_mul(span, static_cast<std::ptrdiff_t>(sizeof(T)), bytes), function, ": ",
+               name, " spans more bytes than std::ptrdiff_t holds");
+}
+
 /// Checks one view; `name` is the parameter's name ("in", "q_out", ...).
 template <class T, std::size_t Rank>
 void check_view(const char* function, const char* name, const tensor_view<T, Rank>& v,
@@ -83,7 +103,7 @@ void check_view(const char* function, const char* name, const tensor_view<T, Ran
   ROTARY_CHECK(v.stride(Rank - 1) == 1, function, ": ", name,
                " head_dim stride must be 1 (contiguous heads), got ", v.stride(Rank - 1));
   // Element count and byte span, overflow-safe: span = sum (extent - 1) |stride| + head_dim.
-  std::ptrdiff_t count = 1, span = head_dim, bytes = 0;
+  std::ptrdiff_t count = 1, span = head_dim;
   bool empty = false;
   for (std::size_t r = 0; r + 1 < Rank; ++r) {
     const std::ptrdiff_t e = v.extent(r), s = v.stride(r);
@@ -91,17 +111,11 @@ void check_view(const char* function, const char* name, const tensor_view<T, Ran
     ROTARY_CHECK(checked_mul(count, e == 0 ? 1 : e, count), function, ": ", name,
                  " has more elements than std::ptrdiff_t holds (extent ", e, " in dimension ",
                  r, ")");
-    std::ptrdiff_t reach = 0;
-    ROTARY_CHECK(e <= 1 || (s != std::numeric_limits<std::ptrdiff_t>::min() &&
-                            checked_mul(e - 1, s < 0 ? -s : s, reach) &&
-                            checked_add(span, reach, span)),
-                 function, ": ", name, " stride ", s, " in dimension ", r,
-                 " spans more memory than std::ptrdiff_t addresses");
+    add_dimension_reach(function, name, e, s, r, span);
   }
   ROTARY_CHECK(checked_mul(count, head_dim, count), function, ": ", name,
                " has more elements than std::ptrdiff_t holds (", extents_string(v), ")");
-  ROTARY_CHECK(checked_mul(span, static_cast<std::ptrdiff_t>(sizeof(T)), bytes), function, ": ",
-               name, " spans more bytes than std::ptrdiff_t holds");
+  check_byte_span<T>(function, name, span);
   if (empty) return;  // touches no memory: its data and strides are never used
   ROTARY_CHECK(v.data() != nullptr, function, ": ", name,
                " data must not be null for a non-empty view (", extents_string(v), ")");

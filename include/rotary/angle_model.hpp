@@ -111,8 +111,9 @@ struct ggml_rope_plan {
 
   explicit ggml_rope_plan(const ggml_rope_parameters& params) : p(params) {
     constexpr const char* f = "cos_sin_table(ggml_rope_parameters)";
-    ROTARY_CHECK(p.n_dims > 0 && p.n_dims % 2 == 0, f, ": n_dims must be even and > 0, got ",
-                 p.n_dims);
+    ROTARY_CHECK(p.n_dims > 0 && p.n_dims % 2 == 0 && p.n_dims <= max_rotary_dim, f,
+                 ": n_dims must be even, > 0 and <= max_rotary_dim (", max_rotary_dim,
+                 "), got ", p.n_dims);
     ROTARY_CHECK(std::isfinite(p.freq_base) && p.freq_base > 1.0f, f,
                  ": freq_base must be finite and > 1, got ", p.freq_base);
     ROTARY_CHECK(std::isfinite(p.freq_scale) && p.freq_scale > 0.0f, f,

@@ -53,14 +53,15 @@ inline positions positions_of_tokens(const positions& pos, const std::vector<std
 
 }  // namespace detail
 
+namespace detail {
 ROTARY_ISA_NAMESPACE_BEGIN
 
-
+/// rotate_into_cache, its errors naming `fn` (kv_cache::append_rotated calls it too).
 template <class Source, class KI, class VI, class KO, class VO, class Slot>
-void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<VI, 3> v,
-                       tensor_view<KO, 3> k_cache, tensor_view<VO, 3> v_cache, const Slot* slots,
-                       std::ptrdiff_t slot_count, const positions& pos) {
-  constexpr const char* fn = "rotate_into_cache";
+void rotate_into_cache_as(const char* fn, const rope<Source>& r, tensor_view<KI, 3> k,
+                          tensor_view<VI, 3> v, tensor_view<KO, 3> k_cache,
+                          tensor_view<VO, 3> v_cache, const Slot* slots,
+                          std::ptrdiff_t slot_count, const positions& pos) {
   detail::static_check_index_type<Slot>();
   static_check_element_type<KI>();
   static_check_element_type<VI>();
@@ -184,6 +185,19 @@ void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<
     }
     t += n;
   }
+}
+
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+
+ROTARY_ISA_NAMESPACE_BEGIN
+
+template <class Source, class KI, class VI, class KO, class VO, class Slot>
+void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<VI, 3> v,
+                       tensor_view<KO, 3> k_cache, tensor_view<VO, 3> v_cache, const Slot* slots,
+                       std::ptrdiff_t slot_count, const positions& pos) {
+  detail::rotate_into_cache_as("rotate_into_cache", r, k, v, k_cache, v_cache, slots,
+                               slot_count, pos);
 }
 
 ROTARY_ISA_NAMESPACE_END

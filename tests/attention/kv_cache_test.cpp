@@ -306,4 +306,25 @@ TYPED_TEST(KvCacheTest, AppendRotatedIsRotateThenAppend) {
                    tensor_view<const T, 3>(v.data(), {5, kKvHeads, kDim}), table),
                rotary::invalid_argument);
   EXPECT_EQ(full.size(), 0);
+  // The rotation's errors name append_rotated too: a 16-row table past its end.
+  kv_cache<T> big(kKvHeads, kDim, 32);
+  const rotary::cos_sin_table<T> short_table(kDim, 16);
+  try {
+    big.template append_rotated<pairing::half_split>(
+        tensor_view<const T, 3>(k.data(), {n, kKvHeads, kDim}),
+        tensor_view<const T, 3>(v.data(), {n, kKvHeads, kDim}), short_table);
+    ADD_FAILURE() << "no error for positions 0..20 in a 16-row table";
+  } catch (const rotary::out_of_range& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("kv_cache::append_rotated: ", 0), 0u) << e.what();
+  }
+  EXPECT_EQ(big.size(), 0);
+  const rotary::cos_sin_table<T> wide_table(kDim + 2, 64);  // rotary_dim past head_dim
+  expect_error(
+      [&] {
+        big.template append_rotated<pairing::half_split>(
+            tensor_view<const T, 3>(k.data(), {1, kKvHeads, kDim}),
+            tensor_view<const T, 3>(v.data(), {1, kKvHeads, kDim}), wide_table);
+      },
+      "kv_cache::append_rotated: ");
+  EXPECT_EQ(big.size(), 0);
 }

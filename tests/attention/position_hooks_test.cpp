@@ -161,6 +161,45 @@ TEST(PositionHooksTest, ErrorsNameAttentionWithPositions) {
   EXPECT_EQ(out, std::vector<double>(out.size(), -3.0));
 }
 
+// The hook's own errors (a position past a table, positions of the wrong length, a
+// sinusoidal dim that is not head_dim) are rethrown, of the same type, naming
+// attention_with_positions and the step, with the hook's message after; out is untouched.
+TEST(PositionHooksTest, HookErrorsNameAttentionWithPositions) {
+  inputs in(4);
+  std::vector<double> out(in.q.size(), -3.0);
+  const tensor_view<const double, 3> q(in.q.data(), {in.n, kHeads, kDim});
+  const tensor_view<const double, 3> k(in.k.data(), {in.n, kKvHeads, kDim});
+  const tensor_view<const double, 3> v(in.v.data(), {in.n, kKvHeads, kDim});
+  const tensor_view<double, 3> o(out.data(), {in.n, kHeads, kDim});
+  const rotary::cos_sin_table<double> table(kDim, 6);  // positions 0..5
+  const auto rope = rotary::make_rope_hook<pairing::half_split>(table);
+  try {
+    rotary::attention_with_positions<double>(rope, q, positions::from_offset(0), k,
+                                             positions::from_offset(4), v, o);
+    ADD_FAILURE() << "no error for key positions 4..7 past a 6-row table";
+  } catch (const rotary::out_of_range& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("attention_with_positions: encoding the keys: rope::forward: ", 0), 0u)
+        << message;
+  }
+  const std::vector<std::int64_t> ids = {0, 1, 2};  // three ids for four queries
+  expect_error(
+      [&] {
+        rotary::attention_with_positions<double>(rope, q, positions::from_ids(ids.data(), 3), k,
+                                                 positions::from_offset(0), v, o);
+      },
+      "attention_with_positions: encoding the queries: rope::forward: ");
+  const rotary::sinusoidal_encoding wrong_dim(kDim + 2);
+  expect_error(
+      [&] {
+        rotary::attention_with_positions<double>(rotary::absolute_hook(wrong_dim), q,
+                                                 positions::from_offset(0), k,
+                                                 positions::from_offset(0), v, o);
+      },
+      "attention_with_positions: encoding the queries: ");
+  EXPECT_EQ(out, std::vector<double>(out.size(), -3.0));
+}
+
 // The hooks and attention_with_positions live in the ISA's inline namespace (config.hpp).
 TEST(PositionHooksTest, LiveInTheIsaNamespace) {
   using angles = rotary::cos_sin_table<double>;

@@ -158,6 +158,25 @@ TEST_F(SdpaErrorTest, OutOverlapsInput) {
                    view(o, 2, 2, 4), view(b, 2, 2, 4), view(b, 2, 2, 4), out(2, 2, 4)),
                rotary::invalid_argument);
 }
+// head_dim 0: the logits are all 0 (an empty dot product), so attention is the mean of v;
+// with no scale given, the default 1 / sqrt(head_dim) would be infinite and is refused.
+TEST_F(SdpaErrorTest, ZeroHeadDimNeedsAnExplicitScale) {
+  rotary_test::expect_error(
+      [&] {
+        scaled_dot_product_attention<double>(view(a, 1, 1, 0), view(b, 2, 1, 0),
+                                             view(b, 2, 1, 2), out(1, 1, 2));
+      },
+      "scaled_dot_product_attention: q head_dim is 0, so the default scale 1 / sqrt(head_dim) "
+      "is infinite; pass attention_options::scale");
+  std::vector<double> values = {1, 2, 3, 6};
+  attention_options<double> options;
+  options.scale = 1.0;
+  scaled_dot_product_attention<double>(view(a, 1, 1, 0), view(b, 2, 1, 0), view(values, 2, 1, 2),
+                                       out(1, 1, 2), options);
+  EXPECT_DOUBLE_EQ(o[0], 2.0);
+  EXPECT_DOUBLE_EQ(o[1], 4.0);
+}
+
 TEST_F(SdpaErrorTest, HeadDimStrideMustBeOne) {
   tensor_view<const double, 3> strided(a.data(), {2, 2, 4}, {16, 8, 2});
   EXPECT_THROW(scaled_dot_product_attention<double>(strided, view(b, 2, 2, 4),

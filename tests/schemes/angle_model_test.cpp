@@ -202,7 +202,11 @@ TEST(AngleModel, BadParameters) {
   rotary::ggml_rope_parameters p;
   p.n_dims = 7;
   expect_error([&] { rotary::cos_sin_table<float>(p, 8); },
-               "cos_sin_table(ggml_rope_parameters): n_dims must be even and > 0, got 7");
+               "cos_sin_table(ggml_rope_parameters): n_dims must be even, > 0 and <= "
+               "max_rotary_dim (1048576), got 7");
+  p.n_dims = (1 << 20) + 2;  // past max_rotary_dim: refused before any n_dims / 2 allocation
+  expect_error([&] { rotary::cos_sin_table<float>(p, 8); },
+               "n_dims must be even, > 0 and <= max_rotary_dim (1048576), got 1048578");
   p.n_dims = 8;
   p.freq_factors = {1.0f, 2.0f};
   expect_error([&] { rotary::cos_sin_table<float>(p, 8); },

@@ -89,7 +89,8 @@ class kv_cache {
   /// Appends n tokens whose keys are not yet rotated: k [n][num_kv_heads][head_dim] is
   /// rotated at positions next_position() .. + n - 1 straight into the cache rows, v copied,
   /// in one pass (rotate_into_cache). angles and P as for every key of this cache.
-  /// Throws as append does, and as a rope call does, before anything is written.
+  /// Throws as append does, and as a rope call does (naming kv_cache::append_rotated), before
+  /// anything is written.
   template <pairing P, class Angles>
   void append_rotated(tensor_view<const T, 3> k, tensor_view<const T, 3> v, const Angles& angles,
                       std::ptrdiff_t rotary_offset = 0) {
@@ -98,9 +99,10 @@ class kv_cache {
     std::vector<std::int64_t> slots(static_cast<std::size_t>(k.extent(0)));
     for (std::size_t t = 0; t < slots.size(); ++t) slots[t] = size_ + static_cast<std::int64_t>(t);
     const auto r = detail::rope_access::make(fn, angles, P, {rotary_offset});
-    rotate_into_cache(r, k, v, tensor_view<T, 3>(keys_.data(), {capacity_, heads_, dim_}),
-                      tensor_view<T, 3>(values_.data(), {capacity_, heads_, v_dim_}), slots.data(),
-                      k.extent(0), positions::from_offset(next_position()));
+    detail::rotate_into_cache_as(
+        fn, r, k, v, tensor_view<T, 3>(keys_.data(), {capacity_, heads_, dim_}),
+        tensor_view<T, 3>(values_.data(), {capacity_, heads_, v_dim_}), slots.data(),
+        k.extent(0), positions::from_offset(next_position()));
     size_ += k.extent(0);
   }
 

@@ -39,6 +39,31 @@ struct no_position_hook {
   void encode_keys(tensor_view<T, 3>, const positions&) const noexcept {}
 };
 
+namespace detail {
+
+/// Runs a hook's step inside `caller`; an error the step throws is rethrown, of the same
+/// type, as "caller: step: <the step's own message>", so that it names the function the
+/// caller called (the step's message names the hook's encoding: rope::forward,
+/// sinusoidal_encoding::add, ...). With ROTARY_NO_EXCEPTIONS the step's own check aborts.
+template <class Step>
+void run_hook_step(const char* caller, const char* step_name, Step&& step) {
+#if defined(ROTARY_NO_EXCEPTIONS)
+  (void)caller;
+  (void)step_name;
+  step();
+#else
+  try {
+    step();
+  } catch (const rotary::out_of_range& e) {
+    throw rotary::out_of_range(concat(caller, ": ", step_name, ": ", e.what()));
+  } catch (const rotary::invalid_argument& e) {
+    throw rotary::invalid_argument(concat(caller, ": ", step_name, ": ", e.what()));
+  }
+#endif
+}
+
+}  // namespace detail
+
 // NOTE: the hooks that encode and attention_with_positions live in the ISA's inline
 // namespace (config.hpp): they call the rotation kernels, or vectorized loops, compiled for
 // the translation unit's instruction set.
@@ -146,7 +171,10 @@ class relative_bias_hook {
 /// modified), lets the hook encode them at q_pos / k_pos, adds the hook's logit bias to
 /// options.bias if it has one, then runs scaled_dot_product_attention. Shapes, options and
 /// errors as scaled_dot_product_attention, checked (naming attention_with_positions) before
-/// the hook runs; positions as in rotate (offset, ids, packed).
+/// the hook runs; positions as in rotate (offset, ids, packed). An error of the hook's own
+/// (a position past a table, positions of the wrong length, a head_dim the angles do not
+/// fit) is rethrown as "attention_with_positions: encoding the queries: <the hook's
+/// message>" (or "encoding the keys", "the logit bias"), before out is written.
 template <class T, class Hook>
 void attention_with_positions(const Hook& hook, tensor_view<const T, 3> q, const positions& q_pos,
                               tensor_view<const T, 3> k, const positions& k_pos,
@@ -164,14 +192,15 @@ void attention_with_positions(const Hook& hook, tensor_view<const T, 3> q, const
   std::vector<T> k_copy = detail::contiguous_copy(k);
   const tensor_view<T, 3> qe(q_copy.data(), q.extents());
   const tensor_view<T, 3> ke(k_copy.data(), k.extents());
-  hook.encode_queries(qe, q_pos);
-  hook.encode_keys(ke, k_pos);
+  // The hook works on copies: an error it throws leaves out (and q, k) untouched.
+  detail::run_hook_step(fn, "encoding the queries", [&] { hook.encode_queries(qe, q_pos); });
+  detail::run_hook_step(fn, "encoding the keys", [&] { hook.encode_keys(ke, k_pos); });
 
   std::vector<T> bias;
   if constexpr (Hook::has_logit_bias) {
     bias.resize(static_cast<std::size_t>(logits));
     const tensor_view<T, 3> b(bias.data(), {heads, nq, nk});
-    hook.logit_bias(b, q_pos, k_pos);
+    detail::run_hook_step(fn, "the logit bias", [&] { hook.logit_bias(b, q_pos, k_pos); });
     if (options.bias.data() != nullptr) {
       for (std::ptrdiff_t h = 0; h < heads; ++h)
         for (std::ptrdiff_t i = 0; i < nq; ++i)

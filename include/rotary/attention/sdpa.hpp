@@ -210,6 +210,9 @@ T check_attention_options(const char* function, const tensor_view<const T, 3>& q
                                             rows_of(element_rows(options.bias))),
                  function, ": weights must not overlap bias");
   }
+  ROTARY_CHECK(options.scale.has_value() || q.extent(2) > 0, function,
+               ": q head_dim is 0, so the default scale 1 / sqrt(head_dim) is infinite; ",
+               "pass attention_options::scale");
   const T scale = options.scale.value_or(T(1) / std::sqrt(static_cast<T>(q.extent(2))));
   ROTARY_CHECK(std::isfinite(scale), function, ": scale must be finite, got ", scale);
   return scale;

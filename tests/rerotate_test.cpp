@@ -58,6 +58,25 @@ TEST(Rerotation, BadPairsGiveErrors) {
   expect_error([&] { rotary::rerotation(a, b); }, "rerotation: frequencies[2] must be finite");
 }
 
+// rerotate_keys's errors name rerotate_keys: the frequencies' checks and the rotation's
+// (a rotary_dim past head_dim), before a key is written. It lives in the ISA namespace.
+TEST(Rerotation, RerotateKeysErrorsNameIt) {
+  std::vector<float> keys(2 * 16, 0.25f);
+  const rotary::tensor_view<float, 3> k(keys.data(), {2, 1, 16});
+  const auto p = rotary::positions::from_offset(3);
+  expect_error([&] { rotary::rerotate_keys(k, p, longrope(0.1, 8, 1.0), longrope(0.1, 16, 1.0),
+                                           pairing::half_split); },
+               "rerotate_keys: from and to must rotate the same number of pairs, got 4 and 8");
+  expect_error([&] { rotary::rerotate_keys(k, p, longrope(0.1, 32, 1.0), longrope(0.5, 32, 1.0),
+                                           pairing::half_split); },
+               "rerotate_keys: ");
+  EXPECT_EQ(keys, std::vector<float>(keys.size(), 0.25f));
+  void (*f)(rotary::tensor_view<float, 3>, const rotary::positions&, const scaled_frequencies&,
+            const scaled_frequencies&, pairing, rotary::rope_options) =
+      &rotary::ROTARY_ISA_NAMESPACE::rerotate_keys<float>;
+  EXPECT_EQ(f, &rotary::rerotate_keys<float>);
+}
+
 // LongRoPE short -> long on a cache, both pairings, partial rotary at an offset: equal to
 // rotating the raw keys with the long factors, to one rounding of the storage type.
 template <class T>

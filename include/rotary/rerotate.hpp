@@ -47,22 +47,22 @@
 
 namespace rotary {
 
-/// The re-rotation from `from` to `to`: inv_freq theta_to_i - theta_from_i and the cos/sin
-/// factor A_to / A_from (softmax_scale_factor 1, pair_distance that of both). Throws
-/// rotary::invalid_argument (naming "rerotation") when the pair counts or pair distances
-/// differ or a factor is not finite and positive.
-inline scaled_frequencies rerotation(const scaled_frequencies& from, const scaled_frequencies& to) {
-  constexpr const char* function = "rerotation";
+namespace detail {
+
+/// rerotation, its errors naming `function` (rerotation, rerotate_keys,
+/// kv_cache::rerotate_keys).
+inline scaled_frequencies rerotation_as(const char* function, const scaled_frequencies& from,
+                                        const scaled_frequencies& to) {
   ROTARY_CHECK(from.inv_freq.size() == to.inv_freq.size(), function,
                ": from and to must rotate the same number of pairs, got ", from.inv_freq.size(),
                " and ", to.inv_freq.size());
   ROTARY_CHECK(from.pair_distance == to.pair_distance, function,
                ": from and to must have the same pair_distance, got ", from.pair_distance, " and ",
                to.pair_distance);
-  detail::check_positive_finite(function, "from.attention_factor", from.attention_factor);
-  detail::check_positive_finite(function, "to.attention_factor", to.attention_factor);
-  detail::check_frequencies(function, from.inv_freq);
-  detail::check_frequencies(function, to.inv_freq);
+  check_positive_finite(function, "from.attention_factor", from.attention_factor);
+  check_positive_finite(function, "to.attention_factor", to.attention_factor);
+  check_frequencies(function, from.inv_freq);
+  check_frequencies(function, to.inv_freq);
   scaled_frequencies r;
   r.inv_freq.resize(from.inv_freq.size());
   for (std::size_t i = 0; i < r.inv_freq.size(); ++i) {
@@ -73,19 +73,50 @@ inline scaled_frequencies rerotation(const scaled_frequencies& from, const scale
   return r;
 }
 
-/// Moves keys [tokens][heads][head_dim] at positions p from `from` to `to` in place (see
-/// the top of this file). options.rotary_offset and execution as for a rope;
-/// options.pair_distance is taken from the frequencies. Checks as a rope call does, before
-/// anything is written.
+}  // namespace detail
+
+/// The re-rotation from `from` to `to`: inv_freq theta_to_i - theta_from_i and the cos/sin
+/// factor A_to / A_from (softmax_scale_factor 1, pair_distance that of both). Throws
+/// rotary::invalid_argument (naming "rerotation") when the pair counts or pair distances
+/// differ or a factor is not finite and positive.
+inline scaled_frequencies rerotation(const scaled_frequencies& from, const scaled_frequencies& to) {
+  return detail::rerotation_as("rerotation", from, to);
+}
+
+// NOTE: rerotate_keys runs the rotation kernels, so it lives in the ISA's inline namespace
+// (config.hpp), as rope does.
+namespace detail {
+ROTARY_ISA_NAMESPACE_BEGIN
+
+/// rerotate_keys, its errors naming `function`.
 template <class T>
-void rerotate_keys(tensor_view<T, 3> keys, const positions& p, const scaled_frequencies& from,
-                   const scaled_frequencies& to, pairing pairing_kind, rope_options options = {}) {
-  const scaled_frequencies delta = rerotation(from, to);
+void rerotate_keys_as(const char* function, tensor_view<T, 3> keys, const positions& p,
+                      const scaled_frequencies& from, const scaled_frequencies& to,
+                      pairing pairing_kind, rope_options options) {
+  const scaled_frequencies delta = rerotation_as(function, from, to);
   options.pair_distance = delta.pair_distance;
   options.query_scale = {};
   const on_the_fly_angles<compute_type_t<T>> angles(delta);
-  make_rope(angles, pairing_kind, options).forward(key(keys), p);
+  const auto r = rope_access::make(function, angles, pairing_kind, options);
+  rope_access::call(function, r, direction::forward, key(keys), p);
 }
+
+ROTARY_ISA_NAMESPACE_END
+}  // namespace detail
+
+ROTARY_ISA_NAMESPACE_BEGIN
+
+/// Moves keys [tokens][heads][head_dim] at positions p from `from` to `to` in place (see
+/// the top of this file). options.rotary_offset and execution as for a rope;
+/// options.pair_distance is taken from the frequencies. Checks as a rope call does, naming
+/// rerotate_keys, before anything is written.
+template <class T>
+void rerotate_keys(tensor_view<T, 3> keys, const positions& p, const scaled_frequencies& from,
+                   const scaled_frequencies& to, pairing pairing_kind, rope_options options = {}) {
+  detail::rerotate_keys_as("rerotate_keys", keys, p, from, to, pairing_kind, options);
+}
+
+ROTARY_ISA_NAMESPACE_END
 
 namespace scaling {
 

@@ -171,7 +171,7 @@ TEST(KvCacheRerotate, MovesEveryKeyAtItsPosition) {
   std::vector<float> got(k.data(), k.data() + want.size());
   EXPECT_LT(max_error(got, want), 2e-5);
   expect_error([&] { cache.rerotate_keys<pairing::interleaved>(from, longrope_like(0.1, 16, 1.0)); },
-               "rerotation: from and to must rotate the same number of pairs");
+               "kv_cache::rerotate_keys: from and to must rotate the same number of pairs");
 }
 
 // context_shift checks everything (count, the angle source against head_dim, the positions

@@ -136,14 +136,15 @@ class kv_cache {
   template <pairing P>
   void rerotate_keys(const scaled_frequencies& from, const scaled_frequencies& to,
                      std::ptrdiff_t rotary_offset = 0) {
+    constexpr const char* fn = "kv_cache::rerotate_keys";
     if (size_ == 0) {
-      rerotation(from, to);  // the checks, also when there is nothing to move
+      detail::rerotation_as(fn, from, to);  // the checks, also when there is nothing to move
       return;
     }
     rope_options options;
     options.rotary_offset = rotary_offset;
-    rotary::rerotate_keys(tensor_view<T, 3>(keys_.data(), {size_, heads_, dim_}),
-                          positions::from_offset(first_), from, to, P, options);
+    detail::rerotate_keys_as(fn, tensor_view<T, 3>(keys_.data(), {size_, heads_, dim_}),
+                             positions::from_offset(first_), from, to, P, options);
   }
 
   /// Context shift: drop the `count` oldest tokens and move the rest back by count

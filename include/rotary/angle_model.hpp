@@ -166,7 +166,8 @@ struct ggml_rope_plan {
   /// rope_yarn_ramp(low, high, i0) x ext_factor.
   float ramp_mix(std::int64_t i0) const noexcept {
     const float span = corr_high - corr_low > 0.001f ? corr_high - corr_low : 0.001f;
-    const float y = (static_cast<float>(i0 / 2) - corr_low) / span;
+    const std::int64_t pair = i0 / 2;  // ggml's i0 / 2: the pair index, an integer
+    const float y = (static_cast<float>(pair) - corr_low) / span;
     const float clamped = y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
     return (1.0f - clamped) * p.ext_factor;
   }

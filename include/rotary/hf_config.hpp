@@ -104,7 +104,8 @@ struct model_rope {
   /// model's no_rope_query_scale (Llama 4). Throws past the last layer.
   rotary::query_scale query_scale_for_layer(std::size_t i) const;
   /// The configuration that full-attention layers use (the only one, or "full_attention").
-  const rope_parameters& main() const;
+  /// (clang-tidy's bugprone-exception-escape takes any function named main for ::main.)
+  const rope_parameters& main() const;  // NOLINT(bugprone-exception-escape)
 };
 
 namespace detail {
@@ -167,8 +168,12 @@ inline std::vector<double> number_list(const json& d, const std::string& k,
   std::vector<double> out;
   if (!d.contains(k) || d[k].is_null()) return out;
   if (!d[k].is_array()) config_error(where + "." + k, "must be a list, got " + d[k].dump());
+  const std::string list = where + "." + k;
   for (std::size_t i = 0; i < d[k].size(); ++i) {
-    out.push_back(number_at(d[k][i], where + "." + k + "[" + std::to_string(i) + "]"));
+    std::string at = list + "[";  // where.k[i]
+    at += std::to_string(i);
+    at += ']';
+    out.push_back(number_at(d[k][i], at));
   }
   return out;
 }
@@ -384,7 +389,7 @@ inline const rope_parameters& model_rope::for_layer(std::size_t i) const {
   return layer_types.at(layers[i]);
 }
 
-inline const rope_parameters& model_rope::main() const {
+inline const rope_parameters& model_rope::main() const {  // NOLINT(bugprone-exception-escape)
   if (layer_types.size() == 1) return layer_types.begin()->second;
   const auto full = layer_types.find("full_attention");
   ROTARY_CHECK(full != layer_types.end(),
@@ -453,7 +458,7 @@ inline model_rope read_config(const nlohmann::json& root) {
     const std::int64_t n = detail::integer_at(*pattern, "sliding_window_pattern");
     if (n <= 0) detail::config_error("sliding_window_pattern", "must be > 0, got " + std::to_string(n));
     for (std::int64_t i = 0; i < count; ++i) {
-      m.layers.push_back((i + 1) % n == 0 ? "full_attention" : "sliding_attention");
+      m.layers.emplace_back((i + 1) % n == 0 ? "full_attention" : "sliding_attention");
     }
   } else if (count > 0 && m.layer_types.size() == 1) {
     m.layers.assign(static_cast<std::size_t>(count), m.layer_types.begin()->first);

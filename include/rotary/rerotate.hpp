@@ -144,7 +144,8 @@ struct dynamic_ntk_schedule {
       const double next = std::ceil(end * growth);
       end = next > end ? next : end + 1.0;  // a growth near 1 still advances
     }
-    ROTARY_CHECK(end <= static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2),
+    constexpr std::int64_t half_range = std::numeric_limits<std::int64_t>::max() / 2;
+    ROTARY_CHECK(end <= static_cast<double>(half_range),
                  function, ": length ", n, " is past the schedule's range");
     return static_cast<std::int64_t>(end);
   }

@@ -128,7 +128,7 @@ inline void scale_query_tokens(Out* y, std::ptrdiff_t token_stride, std::ptrdiff
 
 /// Out of place with pass-through elements: the copy runs ahead of the rotation by at most
 /// this many bytes of output, so that the rotation's second write hits L1 (48 KiB here).
-inline constexpr std::ptrdiff_t pass_through_chunk_bytes = 16 * 1024;
+inline constexpr std::ptrdiff_t pass_through_chunk_bytes = std::ptrdiff_t{16} * 1024;
 
 /// Heads [head_begin, head_end) (numbered across the operands, this one's first head being
 /// `first_head`) of the n tokens s, ..., s + n - 1 of sequence b, at positions m, ...,

@@ -138,7 +138,8 @@ class turn_sum {
 /// 2^-142 |w0|); 2^-94 for |theta| <= 2^28. Past |theta| ~ 2^960 the products overflow.
 inline double_double fractional_turns(std::int64_t m, const frequency_turns& turns) noexcept {
   constexpr std::int64_t two_32 = std::int64_t{1} << 32;
-  const double m1 = static_cast<double>(m / two_32) * 0x1p32;
+  const std::int64_t high = m / two_32;  // m = high 2^32 + low, |low| < 2^32, both exact
+  const double m1 = static_cast<double>(high) * 0x1p32;
   const double m0 = static_cast<double>(m % two_32);
   const double_double p0 = two_product(m0, turns.w[0]);
   const double_double p1 = two_product(m0, turns.w[1]);  // |p1| <= 2^-20 |w0|

@@ -26,10 +26,11 @@
 
 #include "bench_fixture.hpp"
 
-#if __has_include(<Eigen/Dense>) && __has_include(<Eigen/Sparse>)
-#include <Eigen/Dense>
-#include <Eigen/Sparse>
+#if __has_include(<Eigen/Dense>)
+#include "bench_eigen.hpp"
+#if defined(ROTARY_BENCH_EIGEN_SPARSE)
 #define ROTARY_BENCH_EIGEN 1
+#endif
 #endif
 
 namespace {

@@ -21,7 +21,7 @@
 // Buffers come from skewed_arena (bench_fixture.hpp). Built only with Eigen.
 #include <benchmark/benchmark.h>
 
-#include <Eigen/Dense>
+#include "bench_eigen.hpp"
 #include <cstdint>
 #ifdef __AVX__
 #include <immintrin.h>

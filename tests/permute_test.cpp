@@ -136,9 +136,11 @@ TEST(PermuteErrorTest, BadArguments) {
   const tensor_view<float, 2> wv(w.data(), {30, 4});
   EXPECT_THROW(rotary::permute_weight_rows(pairing::half_split, pairing::interleaved, wv, 8, 8),
                rotary::invalid_argument);  // 30 rows, not a multiple of 8
-  EXPECT_THROW(rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 8, 7),
+  using rotary_test::opaque;  // constants GCC must not propagate past the throwing check
+  EXPECT_THROW(rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 8, opaque(7)),
                rotary::invalid_argument);  // odd rotary_dim
-  EXPECT_THROW(rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 8, 8, 2),
+  EXPECT_THROW(rotary::pairing_permutation(pairing::half_split, pairing::interleaved, 8, 8,
+                                           opaque(2)),
                rotary::invalid_argument);  // past head_dim
   const tensor_view<const float, 3> in(x.data(), {2, 3, 8});
   const tensor_view<float, 3> out(x.data() + 8, {2, 3, 8}, {24, 8, 1});
@@ -177,7 +179,9 @@ TEST(PermuteErrorTest, MessagesNameTheCalledFunction) {
 // rotary_offset + rotary_dim past PTRDIFF_MAX used to wrap negative, pass the check and
 // write perm[] far outside its head_dim entries.
 TEST(PermuteErrorTest, OffsetPlusRotaryDimOverflowIsRefused) {
-  constexpr std::ptrdiff_t kMax = std::numeric_limits<std::ptrdiff_t>::max();
+  // Hidden from the optimizer (rotary_test::opaque): GCC would warn about the writes past
+  // the check that throws.
+  const std::ptrdiff_t kMax = rotary_test::opaque(std::numeric_limits<std::ptrdiff_t>::max());
   const auto h = pairing::half_split, i = pairing::interleaved;
   rotary_test::expect_error([&] { (void)rotary::pairing_permutation(h, i, 8, 4, kMax - 1); },
                             "pairing_permutation: rotary_offset + rotary_dim must be <= head_dim, "
@@ -239,7 +243,7 @@ TEST(PermuteErrorTest, NullDataIsRefused) {
 TEST(PermuteErrorTest, WeightElementCountOverflowIsRefused) {
   const auto h = pairing::half_split, i = pairing::interleaved;
   std::vector<float> w(16, 1.0f);
-  const std::ptrdiff_t huge = std::ptrdiff_t{1} << 61;  // 8 x 2^61 = 2^64 elements
+  const std::ptrdiff_t huge = rotary_test::opaque(std::ptrdiff_t{1} << 61);  // 8 x 2^61 = 2^64
   rotary_test::expect_error(
       [&] {
         rotary::permute_weight_rows(h, i, tensor_view<float, 2>(w.data(), {8, huge}, {0, 0}), 8,
@@ -251,7 +255,7 @@ TEST(PermuteErrorTest, WeightElementCountOverflowIsRefused) {
   rotary_test::expect_error(
       [&] {
         rotary::permute_weight_rows(
-            h, i, tensor_view<float, 2>(w.data(), {8, 2}, {std::ptrdiff_t{1} << 62, 1}), 8, 8);
+            h, i, tensor_view<float, 2>(w.data(), {8, 2}, {rotary_test::opaque(std::ptrdiff_t{1} << 62), 1}), 8, 8);
       },
       "permute_weight_rows: w stride 4611686018427387904 in dimension 0 spans more memory");
   EXPECT_EQ(w, std::vector<float>(16, 1.0f));

@@ -20,6 +20,15 @@
 
 namespace rotary_test {
 
+/// v, hidden from the optimizer: a bad-argument test passes its constants through this so
+/// that GCC does not propagate them into the code past the check that throws (it warns
+/// there, -Warray-bounds / -Waggressive-loop-optimizations, about a path never taken).
+template <class T>
+T opaque(T v) noexcept {
+  volatile T hidden = v;
+  return hidden;
+}
+
 /// n values uniform in [lo, hi), reproducible from the seed.
 template <class T>
 std::vector<T> random_vector(std::size_t n, std::uint64_t seed, double lo = -1.0,

@@ -2,7 +2,7 @@
 #pragma once
 /// AArch64 NEON specializations of detail::batch (4 floats, 2 doubles). NEON has no
 /// masked loads, so tails go through a small stack buffer.
-/// NOTE: written for AArch64 but not exercised by this project's CI (x86-64 only).
+/// CI cross-builds the core suite for AArch64 and runs it under qemu-user (.ci/aarch64).
 
 #include <arm_neon.h>
 

@@ -49,9 +49,12 @@ enum class angle_model { exact, hf_f32, ggml };
 
 inline const char* to_string(angle_model m) noexcept {
   switch (m) {
-    case angle_model::exact: return "exact";
-    case angle_model::hf_f32: return "hf_f32";
-    case angle_model::ggml: return "ggml";
+    case angle_model::exact:
+      return "exact";
+    case angle_model::hf_f32:
+      return "hf_f32";
+    case angle_model::ggml:
+      return "ggml";
   }
   return "?";
 }
@@ -59,10 +62,11 @@ inline const char* to_string(angle_model m) noexcept {
 /// HF transformers' default inv_freq as its float32 arithmetic computes it:
 ///   1.0 / (base ** (arange(0, d, 2).float() / d)),  every step in float32,
 /// returned as doubles (each exactly a float).
-inline std::vector<double> hf_f32_frequencies(std::ptrdiff_t rotary_dim, double base = default_base) {
+inline std::vector<double> hf_f32_frequencies(std::ptrdiff_t rotary_dim,
+                                              double base = default_base) {
   detail::check_rotary_dim("hf_f32_frequencies", rotary_dim);
-  ROTARY_CHECK(std::isfinite(base) && base > 1.0, "hf_f32_frequencies: base must be finite and > 1, got ",
-               base);
+  ROTARY_CHECK(std::isfinite(base) && base > 1.0,
+               "hf_f32_frequencies: base must be finite and > 1, got ", base);
   std::vector<double> theta(static_cast<std::size_t>(rotary_dim / 2));
   const float b = static_cast<float>(base), d = static_cast<float>(rotary_dim);
   for (std::size_t i = 0; i < theta.size(); ++i) {
@@ -80,7 +84,7 @@ struct ggml_rope_parameters {
   float ext_factor = 0.0f;     ///< YaRN's extrapolation mix (llama.cpp: 1 for YaRN, else 0)
   float attn_factor = 1.0f;    ///< mscale: multiplies cos and sin
   float beta_fast = 32.0f, beta_slow = 1.0f;
-  int n_ctx_orig = 0;          ///< original context (YaRN's correction dims)
+  int n_ctx_orig = 0;               ///< original context (YaRN's correction dims)
   std::vector<float> freq_factors;  ///< rope_freqs: one divisor per pair, or empty
 };
 
@@ -112,8 +116,8 @@ struct ggml_rope_plan {
   explicit ggml_rope_plan(const ggml_rope_parameters& params) : p(params) {
     constexpr const char* f = "cos_sin_table(ggml_rope_parameters)";
     ROTARY_CHECK(p.n_dims > 0 && p.n_dims % 2 == 0 && p.n_dims <= max_rotary_dim, f,
-                 ": n_dims must be even, > 0 and <= max_rotary_dim (", max_rotary_dim,
-                 "), got ", p.n_dims);
+                 ": n_dims must be even, > 0 and <= max_rotary_dim (", max_rotary_dim, "), got ",
+                 p.n_dims);
     ROTARY_CHECK(std::isfinite(p.freq_base) && p.freq_base > 1.0f, f,
                  ": freq_base must be finite and > 1, got ", p.freq_base);
     ROTARY_CHECK(std::isfinite(p.freq_scale) && p.freq_scale > 0.0f, f,
@@ -122,10 +126,10 @@ struct ggml_rope_plan {
                  ": ext_factor must be finite and >= 0, got ", p.ext_factor);
     ROTARY_CHECK(std::isfinite(p.attn_factor) && p.attn_factor > 0.0f, f,
                  ": attn_factor must be finite and > 0, got ", p.attn_factor);
-    ROTARY_CHECK(p.freq_factors.empty() ||
-                     p.freq_factors.size() == static_cast<std::size_t>(p.n_dims / 2),
-                 f, ": freq_factors must be empty or hold n_dims / 2 = ", p.n_dims / 2,
-                 " entries, got ", p.freq_factors.size());
+    ROTARY_CHECK(
+        p.freq_factors.empty() || p.freq_factors.size() == static_cast<std::size_t>(p.n_dims / 2),
+        f, ": freq_factors must be empty or hold n_dims / 2 = ", p.n_dims / 2, " entries, got ",
+        p.freq_factors.size());
     for (std::size_t i = 0; i < p.freq_factors.size(); ++i) {
       ROTARY_CHECK(std::isfinite(p.freq_factors[i]) && p.freq_factors[i] > 0.0f, f,
                    ": freq_factors[", i, "] must be finite and > 0, got ", p.freq_factors[i]);
@@ -133,10 +137,11 @@ struct ggml_rope_plan {
     theta_scale = std::pow(p.freq_base, -2.0f / static_cast<float>(p.n_dims));
     mscale = p.attn_factor;
     if (p.ext_factor != 0.0f) {
-      ROTARY_CHECK(p.n_ctx_orig > 0 && std::isfinite(p.beta_fast) && p.beta_fast > 0.0f &&
-                       std::isfinite(p.beta_slow) && p.beta_slow > 0.0f,
-                   f, ": YaRN (ext_factor != 0) needs n_ctx_orig > 0 and beta_fast, beta_slow > 0, got ",
-                   p.n_ctx_orig, ", ", p.beta_fast, ", ", p.beta_slow);
+      ROTARY_CHECK(
+          p.n_ctx_orig > 0 && std::isfinite(p.beta_fast) && p.beta_fast > 0.0f &&
+              std::isfinite(p.beta_slow) && p.beta_slow > 0.0f,
+          f, ": YaRN (ext_factor != 0) needs n_ctx_orig > 0 and beta_fast, beta_slow > 0, got ",
+          p.n_ctx_orig, ", ", p.beta_fast, ", ", p.beta_slow);
       const float start = std::floor(corr_dim(p.n_dims, p.n_ctx_orig, p.beta_fast, p.freq_base));
       const float end = std::ceil(corr_dim(p.n_dims, p.n_ctx_orig, p.beta_slow, p.freq_base));
       corr_low = start > 0.0f ? start : 0.0f;
@@ -176,7 +181,8 @@ struct ggml_rope_plan {
   void row(std::int64_t m, float* cos, float* sin) const noexcept {
     float theta = static_cast<float>(m);
     for (int i0 = 0; i0 < p.n_dims; i0 += 2) {
-      const float ff = p.freq_factors.empty() ? 1.0f : p.freq_factors[static_cast<std::size_t>(i0 / 2)];
+      const float ff =
+          p.freq_factors.empty() ? 1.0f : p.freq_factors[static_cast<std::size_t>(i0 / 2)];
       const float extrap = theta / ff;
       const float interp = p.freq_scale * extrap;
       float angle = interp;

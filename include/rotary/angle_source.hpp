@@ -55,8 +55,8 @@ struct is_angle_source : std::false_type {};
 template <class S>
 struct is_angle_source<
     S, std::void_t<typename S::value_type, decltype(std::declval<const S&>().rotary_dim()),
-                   decltype(std::declval<const S&>().check_position_range(
-                       "", std::int64_t{}, std::int64_t{})),
+                   decltype(std::declval<const S&>().check_position_range("", std::int64_t{},
+                                                                          std::int64_t{})),
                    decltype(std::declval<const S&>().make_reader())>> : std::true_type {};
 
 template <class S>
@@ -118,8 +118,7 @@ struct is_angle_view<angles_ref<S>> : std::true_type {};
 /// named (lvalue) source, the object itself for a temporary (moved in) or a view.
 template <class A, class S = std::remove_cv_t<std::remove_reference_t<A>>>
 using held_angles_t =
-    std::conditional_t<std::is_lvalue_reference_v<A> && !is_angle_view<S>::value,
-                       angles_ref<S>, S>;
+    std::conditional_t<std::is_lvalue_reference_v<A> && !is_angle_view<S>::value, angles_ref<S>, S>;
 
 }  // namespace detail
 }  // namespace rotary

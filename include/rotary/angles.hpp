@@ -60,9 +60,9 @@ class on_the_fly_angles {
 
   /// Caller-supplied frequencies theta_i (e.g. from a scaling scheme), one per pair.
   explicit on_the_fly_angles(std::vector<double> frequencies)
-      : on_the_fly_angles((detail::check_frequencies("on_the_fly_angles", frequencies),
-                           std::move(frequencies)),
-                          checked_tag{}) {}
+      : on_the_fly_angles(
+            (detail::check_frequencies("on_the_fly_angles", frequencies), std::move(frequencies)),
+            checked_tag{}) {}
 
   /// A scaling scheme's frequencies and its cos/sin factor A (scaling.hpp): every cos and
   /// sin is A cos(m theta_i), A sin(m theta_i), as in cos_sin_table(scaled_frequencies).
@@ -138,8 +138,8 @@ class on_the_fly_angles {
         attention_factor_(attention_factor) {
     // Every combined row multiplies exactly one fine row: A in the fine rows is A in all.
     if (attention_factor_ != 1.0) {
-      const std::size_t fine = static_cast<std::size_t>(detail::angle_levels::fine_rows) * 2 *
-                               theta_.size();
+      const std::size_t fine =
+          static_cast<std::size_t>(detail::angle_levels::fine_rows) * 2 * theta_.size();
       for (std::size_t i = 0; i < fine; ++i) levels_[i] *= attention_factor_;
     }
   }

@@ -10,8 +10,8 @@
 ///       context shift by re-rotation
 ///   linear_attention<P>(q, q_pos, k, k_pos, v, out, angles)    RoFormer eq. (19)
 
-#include "rotary.hpp"
-#include "attention/sdpa.hpp"
-#include "attention/position_hooks.hpp"
 #include "attention/kv_cache.hpp"
 #include "attention/linear_attention.hpp"
+#include "attention/position_hooks.hpp"
+#include "attention/sdpa.hpp"
+#include "rotary.hpp"

@@ -100,15 +100,18 @@ class axis_map {
   /// pairs [0, 2h) alternate h (even p) and w (odd p), pairs [2h, rotary_dim/2) take t; the
   /// frequency of pair p is f[p] of the 1-D table; axes (t, h, w) = (0, 1, 2); interleaved
   /// pairing. (HF pre-permutes inv_freq and restacks cos/sin; per pair this is the map.)
-  static axis_map ernie_vl(const std::vector<double>& frequencies, const std::vector<int>& sections) {
+  static axis_map ernie_vl(const std::vector<double>& frequencies,
+                           const std::vector<int>& sections) {
     const char* fn = "axis_map::ernie_vl";
     ROTARY_CHECK(sections.size() == 3, fn, ": sections must have 3 entries (h, w, t), got ",
                  sections.size());
     check_sections(fn, "sections", sections, frequencies.size(), "rotary_dim / 2");
-    ROTARY_CHECK(sections[0] == sections[1], fn, ": the h and w sections alternate, so they must be equal, got ",
-                 sections[0], " and ", sections[1]);
+    ROTARY_CHECK(sections[0] == sections[1], fn,
+                 ": the h and w sections alternate, so they must be equal, got ", sections[0],
+                 " and ", sections[1]);
     std::vector<int> axis(frequencies.size(), 0);
-    for (std::size_t p = 0; p < 2 * static_cast<std::size_t>(sections[0]); ++p) axis[p] = p % 2 == 0 ? 1 : 2;
+    for (std::size_t p = 0; p < 2 * static_cast<std::size_t>(sections[0]); ++p)
+      axis[p] = p % 2 == 0 ? 1 : 2;
     return axis_map(fn, 3, std::move(axis), frequencies);
   }
 
@@ -117,13 +120,13 @@ class axis_map {
   static axis_map axes_dim(const std::vector<int>& dims, double base = default_base) {
     const char* fn = "axis_map::axes_dim";
     detail::check_base(fn, base);
-    ROTARY_CHECK(!dims.empty() && static_cast<std::ptrdiff_t>(dims.size()) <= max_position_axes,
-                 fn, ": dims must have 1 to ", max_position_axes, " entries, got ", dims.size());
+    ROTARY_CHECK(!dims.empty() && static_cast<std::ptrdiff_t>(dims.size()) <= max_position_axes, fn,
+                 ": dims must have 1 to ", max_position_axes, " entries, got ", dims.size());
     std::vector<int> axis;
     std::vector<double> theta;
     for (std::size_t k = 0; k < dims.size(); ++k) {
-      ROTARY_CHECK(dims[k] > 0 && dims[k] % 2 == 0 && dims[k] <= max_rotary_dim, fn, ": dims[",
-                   k, "] must be a positive even element count <= ", max_rotary_dim, ", got ",
+      ROTARY_CHECK(dims[k] > 0 && dims[k] % 2 == 0 && dims[k] <= max_rotary_dim, fn, ": dims[", k,
+                   "] must be a positive even element count <= ", max_rotary_dim, ", got ",
                    dims[k]);
       for (int j = 0; j < dims[k] / 2; ++j) {
         axis.push_back(static_cast<int>(k));
@@ -188,20 +191,19 @@ class axis_map {
                  max_position_axes, "], got ", axes);
     detail::check_frequencies(fn, theta_);
     detail::check_rotary_dim(fn, 2 * static_cast<std::ptrdiff_t>(theta_.size()));
-    ROTARY_CHECK(axis_.size() == theta_.size(), fn, ": ", axis_.size(),
-                 " axis indices for ", theta_.size(), " frequencies (one per pair)");
+    ROTARY_CHECK(axis_.size() == theta_.size(), fn, ": ", axis_.size(), " axis indices for ",
+                 theta_.size(), " frequencies (one per pair)");
     for (std::size_t i = 0; i < axis_.size(); ++i) {
-      ROTARY_CHECK(axis_[i] >= 0 && axis_[i] < axes, fn, ": axis of pair ", i,
-                   " must be in [0, ", axes, "), got ", axis_[i]);
+      ROTARY_CHECK(axis_[i] >= 0 && axis_[i] < axes, fn, ": axis of pair ", i, " must be in [0, ",
+                   axes, "), got ", axis_[i]);
     }
   }
 
   static void check_sections(const char* fn, const char* name, const std::vector<int>& sections,
                              std::size_t total, const char* unit) {
-    ROTARY_CHECK(!sections.empty() &&
-                     static_cast<std::ptrdiff_t>(sections.size()) <= max_position_axes,
-                 fn, ": ", name, " must have 1 to ", max_position_axes, " entries, got ",
-                 sections.size());
+    ROTARY_CHECK(
+        !sections.empty() && static_cast<std::ptrdiff_t>(sections.size()) <= max_position_axes, fn,
+        ": ", name, " must have 1 to ", max_position_axes, " entries, got ", sections.size());
     detail::check_rotary_dim(fn, 2 * static_cast<std::ptrdiff_t>(total));
     long long sum = 0;
     for (std::size_t k = 0; k < sections.size(); ++k) {

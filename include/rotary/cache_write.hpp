@@ -60,8 +60,8 @@ ROTARY_ISA_NAMESPACE_BEGIN
 template <class Source, class KI, class VI, class KO, class VO, class Slot>
 void rotate_into_cache_as(const char* fn, const rope<Source>& r, tensor_view<KI, 3> k,
                           tensor_view<VI, 3> v, tensor_view<KO, 3> k_cache,
-                          tensor_view<VO, 3> v_cache, const Slot* slots,
-                          std::ptrdiff_t slot_count, const positions& pos) {
+                          tensor_view<VO, 3> v_cache, const Slot* slots, std::ptrdiff_t slot_count,
+                          const positions& pos) {
   detail::static_check_index_type<Slot>();
   static_check_element_type<KI>();
   static_check_element_type<VI>();
@@ -70,9 +70,9 @@ void rotate_into_cache_as(const char* fn, const rope<Source>& r, tensor_view<KI,
   // Contiguous views (the common case; decode pays for every instruction here) pass every
   // view check by construction, and share an element exactly when their byte ranges meet.
   std::ptrdiff_t k_bytes = 0, v_bytes = 0, kc_bytes = 0, vc_bytes = 0;
-  const bool contiguous = detail::contiguous_view(k, k_bytes) && detail::contiguous_view(v, v_bytes) &&
-                          detail::contiguous_view(k_cache, kc_bytes) &&
-                          detail::contiguous_view(v_cache, vc_bytes);
+  const bool contiguous =
+      detail::contiguous_view(k, k_bytes) && detail::contiguous_view(v, v_bytes) &&
+      detail::contiguous_view(k_cache, kc_bytes) && detail::contiguous_view(v_cache, vc_bytes);
   if (!contiguous) {
     detail::check_view(fn, "k", k, false);
     detail::check_view(fn, "v", v, false);
@@ -87,10 +87,12 @@ void rotate_into_cache_as(const char* fn, const rope<Source>& r, tensor_view<KI,
   ROTARY_CHECK(slots != nullptr || tokens == 0, fn, ": slots must not be null (", tokens,
                " tokens)");
   for (std::size_t d = 1; d < 3; ++d) {
-    ROTARY_CHECK(k.extent(d) == k_cache.extent(d), fn, ": k and k_cache extents differ in dimension ",
-                 d, ": ", k.extent(d), " vs ", k_cache.extent(d));
-    ROTARY_CHECK(v.extent(d) == v_cache.extent(d), fn, ": v and v_cache extents differ in dimension ",
-                 d, ": ", v.extent(d), " vs ", v_cache.extent(d));
+    ROTARY_CHECK(k.extent(d) == k_cache.extent(d), fn,
+                 ": k and k_cache extents differ in dimension ", d, ": ", k.extent(d), " vs ",
+                 k_cache.extent(d));
+    ROTARY_CHECK(v.extent(d) == v_cache.extent(d), fn,
+                 ": v and v_cache extents differ in dimension ", d, ": ", v.extent(d), " vs ",
+                 v_cache.extent(d));
   }
   detail::check_footprint(fn, "k", k.extent(2), r.options().rotary_offset, r.footprint());
   ROTARY_CHECK(!r.options().query_scale.active(), fn, ": keys take no query_scale");
@@ -140,7 +142,8 @@ void rotate_into_cache_as(const char* fn, const rope<Source>& r, tensor_view<KI,
   std::vector<std::int64_t> ids;  // positions other than offsets and multi-axis, per token
   if (!pos.is_offset() && !pos.is_multi_axis()) {
     ids.resize(static_cast<std::size_t>(tokens));
-    pos.for_each(0, tokens, [&](std::ptrdiff_t t, std::int64_t m) { ids[static_cast<std::size_t>(t)] = m; });
+    pos.for_each(0, tokens,
+                 [&](std::ptrdiff_t t, std::int64_t m) { ids[static_cast<std::size_t>(t)] = m; });
   }
 
   using KIn = std::remove_const_t<KI>;
@@ -148,16 +151,18 @@ void rotate_into_cache_as(const char* fn, const rope<Source>& r, tensor_view<KI,
   using VOut = storage_type_t<VO>;
   auto rows_of = [](auto view, std::ptrdiff_t first, std::ptrdiff_t n) {
     using V = decltype(view);
-    return V(view.data() + first * view.stride(0), {n, view.extent(1), view.extent(2)}, view.strides());
+    return V(view.data() + first * view.stride(0), {n, view.extent(1), view.extent(2)},
+             view.strides());
   };
   const bool v_rows_contiguous = v.stride(1) == v.extent(2) && v_cache.stride(1) == v.extent(2);
   for (std::ptrdiff_t t = 0; t < tokens;) {
     std::ptrdiff_t n = 1;
     while (t + n < tokens && slots[t + n] == slots[t] + n) ++n;
     const tensor_view<const KIn, 3> k_run = rows_of(tensor_view<const KIn, 3>(k), t, n);
-    detail::rope_access::call(fn, r, direction::forward,
-                              key(k_run, rows_of(k_cache, static_cast<std::ptrdiff_t>(slots[t]), n)),
-                              detail::positions_of_tokens(pos, ids, t, n));
+    detail::rope_access::call(
+        fn, r, direction::forward,
+        key(k_run, rows_of(k_cache, static_cast<std::ptrdiff_t>(slots[t]), n)),
+        detail::positions_of_tokens(pos, ids, t, n));
     if constexpr (std::is_same_v<VIn, VOut>) {
       // The run's value rows as one block when they are one block in v and in the cache.
       const std::ptrdiff_t row = v.extent(1) * v.extent(2);
@@ -196,8 +201,8 @@ template <class Source, class KI, class VI, class KO, class VO, class Slot>
 void rotate_into_cache(const rope<Source>& r, tensor_view<KI, 3> k, tensor_view<VI, 3> v,
                        tensor_view<KO, 3> k_cache, tensor_view<VO, 3> v_cache, const Slot* slots,
                        std::ptrdiff_t slot_count, const positions& pos) {
-  detail::rotate_into_cache_as("rotate_into_cache", r, k, v, k_cache, v_cache, slots,
-                               slot_count, pos);
+  detail::rotate_into_cache_as("rotate_into_cache", r, k, v, k_cache, v_cache, slots, slot_count,
+                               pos);
 }
 
 ROTARY_ISA_NAMESPACE_END

@@ -49,9 +49,9 @@ inline std::vector<double> long_term_decay_curve(std::int64_t max_distance,
   constexpr const char* fn = "long_term_decay_curve";
   ROTARY_CHECK(max_distance >= 0, fn, ": max_distance must be >= 0, got ", max_distance);
   // max_size() < 2^63 - 1, so max_distance + 1 below cannot overflow.
-  ROTARY_CHECK(static_cast<std::uint64_t>(max_distance) < std::vector<double>().max_size(), fn,
-               ": max_distance + 1 values must fit a std::vector, got max_distance = ",
-               max_distance);
+  ROTARY_CHECK(
+      static_cast<std::uint64_t>(max_distance) < std::vector<double>().max_size(), fn,
+      ": max_distance + 1 values must fit a std::vector, got max_distance = ", max_distance);
   const std::vector<double> theta = detail::rope_frequencies_for(fn, "dim", dim, base);
   std::vector<double> curve(static_cast<std::size_t>(max_distance + 1));
   for (std::int64_t r = 0; r <= max_distance; ++r) {

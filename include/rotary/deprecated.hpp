@@ -32,8 +32,8 @@
 namespace rotary {
 
 /// Positions of a batch of sequences [batch][seq]; now positions itself.
-class [[deprecated("rotary: use rotary::positions (from_offset, from_starts, from_ids)")]]
-batch_positions {
+class [[deprecated(
+    "rotary: use rotary::positions (from_offset, from_starts, from_ids)")]] batch_positions {
  public:
   static batch_positions from_offset(std::int64_t offset = 0) {
     return batch_positions(positions::from_offset(offset));
@@ -83,8 +83,8 @@ template <pairing P, class In, class T, class Angles, detail::enable_if_angles<A
 ROTARY_OLD("use rope.transpose(in, out, pos)")
 void rotate_transpose(tensor_view<In, 3> in, tensor_view<T, 3> out, const Angles& angles,
                       const positions& pos, std::ptrdiff_t rotary_offset = 0) {
-  detail::old_call<P>("rotate_transpose", direction::transpose, {}, angles, rotary_offset, in,
-                      out, pos);
+  detail::old_call<P>("rotate_transpose", direction::transpose, {}, angles, rotary_offset, in, out,
+                      pos);
 }
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use rope.inverse(x, pos)")
@@ -102,10 +102,10 @@ void unrotate(tensor_view<In, 3> in, tensor_view<T, 3> out, const Angles& angles
 // ---- q and k -----------------------------------------------------------------------------
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use rope.forward(query(q), key(k), pos)")
-void rotate_qk(tensor_view<T, 3> q, tensor_view<T, 3> k, const Angles& angles,
-               const positions& pos, std::ptrdiff_t rotary_offset = 0) {
-  detail::old_call<P>("rotate_qk", direction::forward, {}, angles, rotary_offset, query(q),
-                      key(k), pos);
+void rotate_qk(tensor_view<T, 3> q, tensor_view<T, 3> k, const Angles& angles, const positions& pos,
+               std::ptrdiff_t rotary_offset = 0) {
+  detail::old_call<P>("rotate_qk", direction::forward, {}, angles, rotary_offset, query(q), key(k),
+                      pos);
 }
 template <pairing P, class QIn, class T, class KIn, class Angles,
           detail::enable_if_angles<Angles> = 0>
@@ -127,35 +127,34 @@ void rotate_qk_transpose(tensor_view<T, 3> q, tensor_view<T, 3> k, const Angles&
 // ---- threads -----------------------------------------------------------------------------
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use a rope with rope_options::execution")
-void rotate(const execution& ex, tensor_view<T, 3> x, const Angles& angles,
-            const positions& pos, std::ptrdiff_t rotary_offset = 0) {
+void rotate(const execution& ex, tensor_view<T, 3> x, const Angles& angles, const positions& pos,
+            std::ptrdiff_t rotary_offset = 0) {
   detail::old_call<P>("rotate", direction::forward, ex, angles, rotary_offset, x, pos);
 }
 template <pairing P, class In, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use a rope with rope_options::execution")
-void rotate(const execution& ex, tensor_view<In, 3> in, tensor_view<T, 3> out,
-            const Angles& angles, const positions& pos, std::ptrdiff_t rotary_offset = 0) {
+void rotate(const execution& ex, tensor_view<In, 3> in, tensor_view<T, 3> out, const Angles& angles,
+            const positions& pos, std::ptrdiff_t rotary_offset = 0) {
   detail::old_call<P>("rotate", direction::forward, ex, angles, rotary_offset, in, out, pos);
 }
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use a rope with rope_options::execution")
 void rotate_transpose(const execution& ex, tensor_view<T, 3> x, const Angles& angles,
                       const positions& pos, std::ptrdiff_t rotary_offset = 0) {
-  detail::old_call<P>("rotate_transpose", direction::transpose, ex, angles, rotary_offset, x,
-                      pos);
+  detail::old_call<P>("rotate_transpose", direction::transpose, ex, angles, rotary_offset, x, pos);
 }
 template <pairing P, class In, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use a rope with rope_options::execution")
 void rotate_transpose(const execution& ex, tensor_view<In, 3> in, tensor_view<T, 3> out,
                       const Angles& angles, const positions& pos,
                       std::ptrdiff_t rotary_offset = 0) {
-  detail::old_call<P>("rotate_transpose", direction::transpose, ex, angles, rotary_offset, in,
-                      out, pos);
+  detail::old_call<P>("rotate_transpose", direction::transpose, ex, angles, rotary_offset, in, out,
+                      pos);
 }
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use a rope with rope_options::execution")
-void unrotate(const execution& ex, tensor_view<T, 3> x, const Angles& angles,
-              const positions& pos, std::ptrdiff_t rotary_offset = 0) {
+void unrotate(const execution& ex, tensor_view<T, 3> x, const Angles& angles, const positions& pos,
+              std::ptrdiff_t rotary_offset = 0) {
   detail::old_call<P>("unrotate", direction::inverse, ex, angles, rotary_offset, x, pos);
 }
 template <pairing P, class In, class T, class Angles, detail::enable_if_angles<Angles> = 0>
@@ -166,10 +165,10 @@ void unrotate(const execution& ex, tensor_view<In, 3> in, tensor_view<T, 3> out,
 }
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use a rope with rope_options::execution")
-void rotate_qk(const execution& ex, tensor_view<T, 3> q, tensor_view<T, 3> k,
-               const Angles& angles, const positions& pos, std::ptrdiff_t rotary_offset = 0) {
-  detail::old_call<P>("rotate_qk", direction::forward, ex, angles, rotary_offset, query(q),
-                      key(k), pos);
+void rotate_qk(const execution& ex, tensor_view<T, 3> q, tensor_view<T, 3> k, const Angles& angles,
+               const positions& pos, std::ptrdiff_t rotary_offset = 0) {
+  detail::old_call<P>("rotate_qk", direction::forward, ex, angles, rotary_offset, query(q), key(k),
+                      pos);
 }
 template <pairing P, class QIn, class T, class KIn, class Angles,
           detail::enable_if_angles<Angles> = 0>
@@ -192,8 +191,7 @@ template <pairing P, class In, class T, class Angles, detail::enable_if_angles<A
 ROTARY_OLD("use rotate<P>(in4, out4, angles, positions) or a rope")
 void rotate(tensor_view<In, 4> in, tensor_view<T, 4> out, const Angles& angles,
             const batch_positions& pos, std::ptrdiff_t rotary_offset = 0) {
-  detail::old_call<P>("rotate", direction::forward, {}, angles, rotary_offset, in, out,
-                      pos.get());
+  detail::old_call<P>("rotate", direction::forward, {}, angles, rotary_offset, in, out, pos.get());
 }
 template <pairing P, class T, class Angles, detail::enable_if_angles<Angles> = 0>
 ROTARY_OLD("use rope.transpose(x4, positions)")
@@ -219,9 +217,8 @@ void rotate(pairing p, Args&&... args) {
 template <class... Args>
 ROTARY_OLD("use a rope: rope(angles, p, options).transpose(...)")
 void rotate_transpose(pairing p, Args&&... args) {
-  p == pairing::interleaved
-      ? rotate_transpose<pairing::interleaved>(std::forward<Args>(args)...)
-      : rotate_transpose<pairing::half_split>(std::forward<Args>(args)...);
+  p == pairing::interleaved ? rotate_transpose<pairing::interleaved>(std::forward<Args>(args)...)
+                            : rotate_transpose<pairing::half_split>(std::forward<Args>(args)...);
 }
 template <class... Args>
 ROTARY_OLD("use a rope: rope(angles, p, options).inverse(...)")

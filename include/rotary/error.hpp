@@ -59,13 +59,13 @@ template <class Error, class... Parts>
 
 /// ROTARY_CHECK(cond, "rotate: rotary_dim must be even, got ", d): throws
 /// rotary::invalid_argument with the concatenated message when cond is false.
-#define ROTARY_CHECK(cond, ...)                                        \
-  do {                                                                 \
+#define ROTARY_CHECK(cond, ...)                                                   \
+  do {                                                                            \
     if (!(cond)) ::rotary::detail::fail<::rotary::invalid_argument>(__VA_ARGS__); \
   } while (false)
 
 /// Same as ROTARY_CHECK but throws rotary::out_of_range (a position past a table).
-#define ROTARY_CHECK_RANGE(cond, ...)                                  \
-  do {                                                                 \
+#define ROTARY_CHECK_RANGE(cond, ...)                                         \
+  do {                                                                        \
     if (!(cond)) ::rotary::detail::fail<::rotary::out_of_range>(__VA_ARGS__); \
   } while (false)

@@ -38,8 +38,7 @@ inline execution threads(int n) {
 
 namespace detail {
 inline void check_execution(const char* function, const execution& ex) {
-  ROTARY_CHECK(ex.threads >= 1, function, ": execution threads must be >= 1, got ",
-               ex.threads);
+  ROTARY_CHECK(ex.threads >= 1, function, ": execution threads must be >= 1, got ", ex.threads);
   ROTARY_CHECK(ex.min_elements_per_thread >= 0, function,
                ": execution min_elements_per_thread must be >= 0, got ",
                ex.min_elements_per_thread);

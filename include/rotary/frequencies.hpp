@@ -25,8 +25,8 @@ namespace detail {
 inline void check_rotary_dim(const char* function, const char* name, std::ptrdiff_t rotary_dim) {
   ROTARY_CHECK(rotary_dim > 0, function, ": ", name, " must be positive, got ", rotary_dim);
   ROTARY_CHECK(rotary_dim % 2 == 0, function, ": ", name, " must be even, got ", rotary_dim);
-  ROTARY_CHECK(rotary_dim <= max_rotary_dim, function, ": ", name, " must be <= ",
-               max_rotary_dim, " (max_rotary_dim), got ", rotary_dim);
+  ROTARY_CHECK(rotary_dim <= max_rotary_dim, function, ": ", name, " must be <= ", max_rotary_dim,
+               " (max_rotary_dim), got ", rotary_dim);
 }
 inline void check_rotary_dim(const char* function, std::ptrdiff_t rotary_dim) {
   check_rotary_dim(function, "rotary_dim", rotary_dim);
@@ -34,8 +34,8 @@ inline void check_rotary_dim(const char* function, std::ptrdiff_t rotary_dim) {
 
 inline void check_base(const char* function, double base) {
   // NOTE: -ffast-math lets the compiler assume finite values and drop the isfinite test.
-  ROTARY_CHECK(std::isfinite(base) && base > 0.0, function,
-               ": base must be finite and > 0, got ", base);
+  ROTARY_CHECK(std::isfinite(base) && base > 0.0, function, ": base must be finite and > 0, got ",
+               base);
 }
 
 inline void check_frequencies(const char* function, const std::vector<double>& theta) {
@@ -45,8 +45,8 @@ inline void check_frequencies(const char* function, const std::vector<double>& t
                ": frequencies must hold at most ", max_rotary_dim / 2,
                " values (max_rotary_dim / 2 pairs), got ", theta.size());
   for (std::size_t i = 0; i < theta.size(); ++i) {
-    ROTARY_CHECK(std::isfinite(theta[i]), function, ": frequencies[", i,
-                 "] must be finite, got ", theta[i]);
+    ROTARY_CHECK(std::isfinite(theta[i]), function, ": frequencies[", i, "] must be finite, got ",
+                 theta[i]);
   }
 }
 
@@ -77,8 +77,7 @@ inline std::vector<double> rope_frequencies_for(const char* function, const char
 /// HF transformers' partial_rotary_factor and ggml's n_dims.
 /// Throws rotary::invalid_argument for an odd or non-positive rotary_dim, one past
 /// max_rotary_dim, or a base that is not finite and positive.
-inline std::vector<double> rope_frequencies(std::ptrdiff_t rotary_dim,
-                                            double base = default_base) {
+inline std::vector<double> rope_frequencies(std::ptrdiff_t rotary_dim, double base = default_base) {
   return detail::rope_frequencies_for("rope_frequencies", "rotary_dim", rotary_dim, base);
 }
 

@@ -199,8 +199,8 @@ inline void check_factor_tensor(const char* name, const std::vector<float>& f,
   }
   for (std::size_t i = 0; i < f.size(); ++i) {
     if (!(std::isfinite(f[i]) && f[i] > 0.0f)) {
-      gguf_error(name, "[" + std::to_string(i) + "] must be finite and > 0, got " +
-                           std::to_string(f[i]));
+      gguf_error(name,
+                 "[" + std::to_string(i) + "] must be finite and > 0, got " + std::to_string(f[i]));
     }
   }
 }
@@ -246,7 +246,8 @@ inline rope_metadata read_rope_metadata(const metadata& md) {
                "rotary_dim must be even and > 0, got " + std::to_string(r.rotary_dim));
   }
 
-  r.freq_base = detail::positive(k.key("rope.freq_base"), k.number("rope.freq_base").value_or(default_base));
+  r.freq_base =
+      detail::positive(k.key("rope.freq_base"), k.number("rope.freq_base").value_or(default_base));
   if (r.freq_base == 1.0) gguf_error(k.key("rope.freq_base"), "must not be 1 (ln base divides)");
   if (auto swa = k.number("rope.freq_base_swa")) {
     r.freq_base_swa = detail::positive(k.key("rope.freq_base_swa"), *swa);
@@ -255,8 +256,8 @@ inline rope_metadata read_rope_metadata(const metadata& md) {
   r.scaling_type = k.text("rope.scaling.type").value_or("linear");
   if (r.scaling_type != "none" && r.scaling_type != "linear" && r.scaling_type != "yarn" &&
       r.scaling_type != "longrope") {
-    gguf_error(k.key("rope.scaling.type"), "unknown scaling type \"" + r.scaling_type +
-                                               "\" (none, linear, yarn, longrope)");
+    gguf_error(k.key("rope.scaling.type"),
+               "unknown scaling type \"" + r.scaling_type + "\" (none, linear, yarn, longrope)");
   }
   // llama.cpp: factor 0 (or absent) means 1; the old key name is rope.scale_linear.
   std::optional<double> factor = k.number("rope.scaling.factor");
@@ -275,8 +276,8 @@ inline rope_metadata read_rope_metadata(const metadata& md) {
     gguf_error(k.key("rope.scaling.original_context_length"),
                "must be >= 0, got " + std::to_string(r.original_context_length));
   }
-  r.attn_factor =
-      detail::positive(k.key("rope.scaling.attn_factor"), k.number("rope.scaling.attn_factor").value_or(1.0));
+  r.attn_factor = detail::positive(k.key("rope.scaling.attn_factor"),
+                                   k.number("rope.scaling.attn_factor").value_or(1.0));
   r.yarn_log_multiplier = k.number("rope.scaling.yarn_log_multiplier").value_or(0.0);
   if (r.yarn_log_multiplier < 0.0) {
     gguf_error(k.key("rope.scaling.yarn_log_multiplier"),
@@ -360,7 +361,8 @@ inline scaled_frequencies rope_metadata::frequencies(std::int64_t n_ctx, layer_k
   if (sliding) return f;  // cos/sin factor 1
   if (is_yarn() && architecture == "deepseek2") {
     // DeepSeek's graph: rotation with net factor 1, (A g(s, mscale_all_dim))^2 on the softmax.
-    const double m = attention_factor() * scaling::detail::yarn_mscale(factor, yarn_log_multiplier / 0.1);
+    const double m =
+        attention_factor() * scaling::detail::yarn_mscale(factor, yarn_log_multiplier / 0.1);
     f.softmax_scale_factor = m * m;
   } else {
     f.attention_factor = attention_factor();

@@ -96,13 +96,15 @@ void normalize_head(const In* x, Out* y, std::ptrdiff_t n, const head_norm& h) n
     const double v = static_cast<double>(static_cast<C>(x[e]));
     part[0] += v * v;
   }
-  const double sum = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+  const double sum =
+      ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
   const C r = static_cast<C>(1.0 / std::sqrt(sum / static_cast<double>(n) + h.eps));
   const double* w = h.weight.data();
   switch (h.type) {
     case head_norm::kind::rms:
       for (e = 0; e < n; ++e) {
-        y[e] = static_cast<Out>(static_cast<C>(static_cast<C>(static_cast<C>(x[e]) * r) * static_cast<C>(w[e])));
+        y[e] = static_cast<Out>(
+            static_cast<C>(static_cast<C>(static_cast<C>(x[e]) * r) * static_cast<C>(w[e])));
       }
       break;
     case head_norm::kind::gemma:
@@ -127,8 +129,8 @@ void apply_head_norm(tensor_view<T, 3> x, const head_norm& h) {
   static_check_element_type<T>();
   using C = compute_type_t<T>;
   using S = storage_type_t<T>;
-  ROTARY_CHECK(x.extent(2) <= 1 || x.stride(2) == 1, "apply_head_norm: head_dim stride must be 1, got ",
-               x.stride(2));
+  ROTARY_CHECK(x.extent(2) <= 1 || x.stride(2) == 1,
+               "apply_head_norm: head_dim stride must be 1, got ", x.stride(2));
   h.check("apply_head_norm", "the norm's", x.extent(2));
   if (!h.active()) return;
   for (std::ptrdiff_t t = 0; t < x.extent(0); ++t) {

@@ -56,7 +56,8 @@ namespace hf {
 
 /// One RoPE configuration: what a config gives one layer type.
 struct rope_parameters {
-  std::string rope_type = "default";  ///< after aliases: "su" -> longrope, dynamic+alpha -> ntk_alpha
+  std::string rope_type =
+      "default";  ///< after aliases: "su" -> longrope, dynamic+alpha -> ntk_alpha
   std::ptrdiff_t head_dim = 0;
   double partial_rotary_factor = 1.0;
   std::ptrdiff_t rotary_dim = 0;  ///< int(head_dim x partial_rotary_factor); proportional: 2r
@@ -153,8 +154,8 @@ constexpr std::int64_t max_config_size = std::int64_t{1} << 20;
 inline std::int64_t size_at(const json& v, const std::string& key) {
   const std::int64_t n = integer_at(v, key);
   if (n < 0 || n > max_config_size) {
-    config_error(key, "must be in [0, " + std::to_string(max_config_size) + "], got " +
-                          std::to_string(n));
+    config_error(
+        key, "must be in [0, " + std::to_string(max_config_size) + "], got " + std::to_string(n));
   }
   return n;
 }
@@ -195,8 +196,8 @@ inline rope_parameters parse_rope_dict(const config_reader& c, const json& d,
   }
   if (type == "su") type = "longrope";
   if (type == "dynamic" && d.contains("alpha") && !d["alpha"].is_null()) type = "ntk_alpha";
-  static const char* const known[] = {"default", "linear", "dynamic", "ntk_alpha", "yarn",
-                                      "llama3", "longrope", "proportional", "mrope"};
+  static const char* const known[] = {"default", "linear",   "dynamic",      "ntk_alpha", "yarn",
+                                      "llama3",  "longrope", "proportional", "mrope"};
   bool ok = false;
   for (const char* k : known) ok = ok || type == k;
   if (!ok) config_error(where + ".rope_type", "unknown rope type \"" + type + "\"");
@@ -222,14 +223,16 @@ inline rope_parameters parse_rope_dict(const config_reader& c, const json& d,
                  "must be in (0, 1], got " + std::to_string(p.partial_rotary_factor));
   }
   // HF: int(head_dim * partial_rotary_factor).
-  p.rotary_dim = static_cast<std::ptrdiff_t>(static_cast<double>(head_dim) * p.partial_rotary_factor);
+  p.rotary_dim =
+      static_cast<std::ptrdiff_t>(static_cast<double>(head_dim) * p.partial_rotary_factor);
   if (const json* m = c.find("max_position_embeddings")) {
     p.max_position_embeddings = integer_at(*m, "max_position_embeddings");
   }
   p.factor = optional_number(d, "factor", where);
   p.alpha = optional_number(d, "alpha", where);
   p.attention_factor = optional_number(d, "attention_factor", where);
-  if (d.contains("original_max_position_embeddings") && !d["original_max_position_embeddings"].is_null()) {
+  if (d.contains("original_max_position_embeddings") &&
+      !d["original_max_position_embeddings"].is_null()) {
     p.original_max_position_embeddings = integer_at(d["original_max_position_embeddings"],
                                                     where + ".original_max_position_embeddings");
   }
@@ -258,8 +261,8 @@ inline rope_parameters parse_rope_dict(const config_reader& c, const json& d,
   p.llama_4_scaling_beta = optional_number(d, "llama_4_scaling_beta", where);
   if (p.llama_4_scaling_beta) (void)p.query_scale();  // its checks, now
   if (type == "proportional") {
-    p.rotary_dim = 2 * static_cast<std::ptrdiff_t>(
-                           std::floor(p.partial_rotary_factor * static_cast<double>(head_dim) / 2.0));
+    p.rotary_dim = 2 * static_cast<std::ptrdiff_t>(std::floor(p.partial_rotary_factor *
+                                                              static_cast<double>(head_dim) / 2.0));
   }
   // The scheme's own checks, now, so that a bad config fails when read.
   (void)p.frequencies(0);
@@ -275,7 +278,8 @@ inline std::ptrdiff_t head_dim_of(const config_reader& c, const char* key) {
   }
   const std::int64_t n = integer_at(*heads, "num_attention_heads");
   if (n <= 0) config_error("num_attention_heads", "must be > 0, got " + std::to_string(n));
-  return static_cast<std::ptrdiff_t>(integer_at(*hidden, "hidden_size") / n);  // checked by the scheme
+  return static_cast<std::ptrdiff_t>(integer_at(*hidden, "hidden_size") /
+                                     n);  // checked by the scheme
 }
 
 }  // namespace detail
@@ -283,7 +287,9 @@ inline std::ptrdiff_t head_dim_of(const config_reader& c, const char* key) {
 inline scaled_frequencies rope_parameters::frequencies(std::int64_t seq_len) const {
   const std::string where = "hf config: " + key + ": ";
   auto need = [&](bool has, const char* k) {
-    if (!has) rotary::detail::fail<rotary::invalid_argument>(where, k, ": missing (", rope_type, " needs it)");
+    if (!has)
+      rotary::detail::fail<rotary::invalid_argument>(where, k, ": missing (", rope_type,
+                                                     " needs it)");
   };
   try {
     if (rope_type == "default" || rope_type == "mrope") {
@@ -298,7 +304,8 @@ inline scaled_frequencies rope_parameters::frequencies(std::int64_t seq_len) con
     }
     if (rope_type == "dynamic") {
       need(factor.has_value(), "factor");
-      return scaling::dynamic_ntk(rotary_dim, rope_theta, *factor, max_position_embeddings, seq_len);
+      return scaling::dynamic_ntk(rotary_dim, rope_theta, *factor, max_position_embeddings,
+                                  seq_len);
     }
     if (rope_type == "yarn") {
       scaling::yarn_parameters y;
@@ -413,7 +420,8 @@ inline model_rope read_config(const nlohmann::json& root) {
     dict_key = "rope_scaling";
   }
   const json empty = json::object();
-  if (dict && !dict->is_object()) detail::config_error(dict_key, "must be an object, got " + dict->dump());
+  if (dict && !dict->is_object())
+    detail::config_error(dict_key, "must be an object, got " + dict->dump());
   bool per_type = dict && !dict->empty();
   if (per_type) {
     for (const auto& item : dict->items()) per_type = per_type && item.value().is_object();
@@ -444,19 +452,24 @@ inline model_rope read_config(const nlohmann::json& root) {
   std::int64_t count = 0;
   if (const json* n = c.find("num_hidden_layers")) count = detail::size_at(*n, "num_hidden_layers");
   if (const json* types = c.find("layer_types")) {
-    if (!types->is_array()) detail::config_error("layer_types", "must be a list, got " + types->dump());
+    if (!types->is_array())
+      detail::config_error("layer_types", "must be a list, got " + types->dump());
     for (std::size_t i = 0; i < types->size(); ++i) {
       const std::string key = "layer_types[" + std::to_string(i) + "]";
       if (!(*types)[i].is_string()) detail::config_error(key, "must be a string");
       const std::string t = (*types)[i].get<std::string>();
-      m.layers.push_back(m.layer_types.count(t) ? t : m.layer_types.count("default") ? "default" : "");
+      m.layers.push_back(m.layer_types.count(t)           ? t
+                         : m.layer_types.count("default") ? "default"
+                                                          : "");
       if (m.layers.back().empty()) {
         detail::config_error(key, "layer type \"" + t + "\" has no RoPE parameters");
       }
     }
-  } else if (const json* pattern = c.find("sliding_window_pattern"); pattern && m.layer_types.count("sliding_attention")) {
+  } else if (const json* pattern = c.find("sliding_window_pattern");
+             pattern && m.layer_types.count("sliding_attention")) {
     const std::int64_t n = detail::integer_at(*pattern, "sliding_window_pattern");
-    if (n <= 0) detail::config_error("sliding_window_pattern", "must be > 0, got " + std::to_string(n));
+    if (n <= 0)
+      detail::config_error("sliding_window_pattern", "must be > 0, got " + std::to_string(n));
     for (std::int64_t i = 0; i < count; ++i) {
       m.layers.emplace_back((i + 1) % n == 0 ? "full_attention" : "sliding_attention");
     }
@@ -478,7 +491,8 @@ inline model_rope read_config(const nlohmann::json& root) {
       if (const json* n = c.find("no_rope_layer_interval")) {
         interval = detail::integer_at(*n, "no_rope_layer_interval");
         if (interval <= 0) {
-          detail::config_error("no_rope_layer_interval", "must be > 0, got " + std::to_string(interval));
+          detail::config_error("no_rope_layer_interval",
+                               "must be > 0, got " + std::to_string(interval));
         }
       }
       derived = json::array();
@@ -490,7 +504,8 @@ inline model_rope read_config(const nlohmann::json& root) {
     if (m.layers.empty()) m.layers.assign(no_rope->size(), m.layer_types.begin()->first);
     if (no_rope->size() != m.layers.size()) {
       detail::config_error("no_rope_layers", "has " + std::to_string(no_rope->size()) +
-                                                 " entries for " + std::to_string(m.layers.size()) + " layers");
+                                                 " entries for " + std::to_string(m.layers.size()) +
+                                                 " layers");
     }
     for (std::size_t i = 0; i < no_rope->size(); ++i) {
       if (detail::integer_at((*no_rope)[i], "no_rope_layers[" + std::to_string(i) + "]") == 0) {
@@ -530,7 +545,8 @@ inline model_rope read_config_file(const std::string& path) {
   try {
     in >> j;
   } catch (const nlohmann::json::exception& e) {
-    rotary::detail::fail<rotary::invalid_argument>("hf config: \"", path, "\" is not JSON: ", e.what());
+    rotary::detail::fail<rotary::invalid_argument>("hf config: \"", path,
+                                                   "\" is not JSON: ", e.what());
   }
   return read_config(j);
 }

@@ -35,23 +35,23 @@ tensor_view<T, 3> thd_view(T* data, std::ptrdiff_t tokens, std::ptrdiff_t heads,
 
 /// Memory [batch][seq][heads][head_dim] as a [batch][seq][heads][head_dim] view.
 template <class T>
-tensor_view<T, 4> bshd_view(T* data, std::ptrdiff_t batch, std::ptrdiff_t seq,
-                            std::ptrdiff_t heads, std::ptrdiff_t head_dim) {
+tensor_view<T, 4> bshd_view(T* data, std::ptrdiff_t batch, std::ptrdiff_t seq, std::ptrdiff_t heads,
+                            std::ptrdiff_t head_dim) {
   return tensor_view<T, 4>(data, {batch, seq, heads, head_dim});
 }
 
 /// Memory [batch][heads][seq][head_dim] as a [batch][seq][heads][head_dim] view.
 template <class T>
-tensor_view<T, 4> bhsd_view(T* data, std::ptrdiff_t batch, std::ptrdiff_t heads,
-                            std::ptrdiff_t seq, std::ptrdiff_t head_dim) {
+tensor_view<T, 4> bhsd_view(T* data, std::ptrdiff_t batch, std::ptrdiff_t heads, std::ptrdiff_t seq,
+                            std::ptrdiff_t head_dim) {
   return tensor_view<T, 4>(data, {batch, seq, heads, head_dim},
                            {heads * seq * head_dim, head_dim, seq * head_dim, 1});
 }
 
 /// Memory [seq][batch][heads][head_dim] as a [batch][seq][heads][head_dim] view.
 template <class T>
-tensor_view<T, 4> sbhd_view(T* data, std::ptrdiff_t seq, std::ptrdiff_t batch,
-                            std::ptrdiff_t heads, std::ptrdiff_t head_dim) {
+tensor_view<T, 4> sbhd_view(T* data, std::ptrdiff_t seq, std::ptrdiff_t batch, std::ptrdiff_t heads,
+                            std::ptrdiff_t head_dim) {
   return tensor_view<T, 4>(data, {batch, seq, heads, head_dim},
                            {heads * head_dim, batch * heads * head_dim, head_dim, 1});
 }

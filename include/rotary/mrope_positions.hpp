@@ -51,8 +51,8 @@ class mrope_positions {
   /// A grid of frames x rows x cols tokens (an image is one frame).
   mrope_positions& grid(std::ptrdiff_t frames, std::ptrdiff_t rows, std::ptrdiff_t cols) {
     ROTARY_CHECK(frames >= 0 && rows >= 0 && cols >= 0,
-                 "mrope_positions::grid: frames, rows and cols must be >= 0, got ", frames,
-                 ", ", rows, ", ", cols);
+                 "mrope_positions::grid: frames, rows and cols must be >= 0, got ", frames, ", ",
+                 rows, ", ", cols);
     const double s = next_start();
     for (std::ptrdiff_t f = 0; f < frames; ++f) {
       double t = static_cast<double>(f) * step_;

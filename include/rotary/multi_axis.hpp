@@ -75,7 +75,7 @@ struct multi_axis_reader {
   const C* table;
   std::ptrdiff_t rows, half, axes;
   const frequency_turns* turns;
-  const int* axis;          ///< per pair
+  const int* axis;  ///< per pair
   /// Unsigned integers of C's size: the bits the alternating maps' selects move.
   using bits = std::conditional_t<sizeof(C) == 4, std::uint32_t, std::uint64_t>;
   const bits* masks;  ///< [axes][2 half]: all ones where row element e is on axis k
@@ -87,8 +87,8 @@ struct multi_axis_reader {
   /// cos + u row_stride, sin + u row_stride. Tokens on one position per axis, consecutive
   /// and inside the table (text) read the table in place; others are assembled in
   /// scratch[0, n 2 half).
-  void coefficients_run(const positions& pos, std::ptrdiff_t t, std::ptrdiff_t n,
-                        std::int64_t m, C* scratch, const C*& cos, const C*& sin,
+  void coefficients_run(const positions& pos, std::ptrdiff_t t, std::ptrdiff_t n, std::int64_t m,
+                        C* scratch, const C*& cos, const C*& sin,
                         std::ptrdiff_t& row_stride) const noexcept {
     row_stride = 2 * half;
     std::int64_t first[max_position_axes] = {};
@@ -157,10 +157,14 @@ struct multi_axis_reader {
     const C* from[max_position_axes] = {};
     for (std::ptrdiff_t k = 0; k < axes; ++k) from[k] = table + p[k] * 2 * half;
     switch (axes) {
-      case 1: return select_rows<1>(from, row);
-      case 2: return select_rows<2>(from, row);
-      case 3: return select_rows<3>(from, row);
-      default: return select_rows<4>(from, row);
+      case 1:
+        return select_rows<1>(from, row);
+      case 2:
+        return select_rows<2>(from, row);
+      case 3:
+        return select_rows<3>(from, row);
+      default:
+        return select_rows<4>(from, row);
     }
   }
 
@@ -239,15 +243,9 @@ class multi_axis_angles {
   }
 
   detail::multi_axis_reader<C> make_reader() const noexcept {
-    return {table_.data(),
-            table_.rows(),
-            map_.pairs(),
-            map_.axes(),
-            turns_.data(),
-            map_.axis_of_pairs().data(),
-            masks_.data(),
-            sections_.data(),
-            static_cast<std::ptrdiff_t>(sections_.size())};
+    return {table_.data(), table_.rows(),    map_.pairs(),
+            map_.axes(),   turns_.data(),    map_.axis_of_pairs().data(),
+            masks_.data(), sections_.data(), static_cast<std::ptrdiff_t>(sections_.size())};
   }
 
  private:

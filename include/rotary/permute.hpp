@@ -28,8 +28,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
-#include <utility>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "detail/checks.hpp"
@@ -53,8 +53,7 @@ inline void check_pairing_permutation(const char* function, pairing from, pairin
                  ": pairing must be interleaved or half_split, got ", static_cast<int>(p));
   }
   check_rotary_dim(function, rotary_dim);
-  ROTARY_CHECK(rotary_offset >= 0, function, ": rotary_offset must be >= 0, got ",
-               rotary_offset);
+  ROTARY_CHECK(rotary_offset >= 0, function, ": rotary_offset must be >= 0, got ", rotary_offset);
   ROTARY_CHECK(rotary_offset <= head_dim && rotary_dim <= head_dim - rotary_offset, function,
                ": rotary_offset + rotary_dim must be <= head_dim, got ", rotary_offset, " + ",
                rotary_dim, " > ", head_dim);
@@ -117,8 +116,8 @@ void check_permute_views(const char* function, const tensor_view<In, 3>& in,
 template <class T>
 void check_weight_view(const char* function, const char* name, const tensor_view<T, 2>& v) {
   const std::ptrdiff_t rows = v.extent(0), cols = v.extent(1);
-  ROTARY_CHECK(rows >= 0 && cols >= 0, function, ": ", name, " extents must be >= 0, got ",
-               rows, " x ", cols);
+  ROTARY_CHECK(rows >= 0 && cols >= 0, function, ": ", name, " extents must be >= 0, got ", rows,
+               " x ", cols);
   std::ptrdiff_t count = 0, span = 1;
   ROTARY_CHECK(checked_mul(rows, cols, count), function, ": ", name,
                " has more elements than std::ptrdiff_t holds (", rows, " x ", cols, ")");
@@ -229,8 +228,7 @@ void permute_weight_rows(pairing from, pairing to, tensor_view<In, 2> in, tensor
 template <class T>
 void permute_weight_rows(pairing from, pairing to, tensor_view<T, 2> w, std::ptrdiff_t head_dim,
                          std::ptrdiff_t rotary_dim, std::ptrdiff_t rotary_offset = 0) {
-  permute_weight_rows(from, to, tensor_view<const T, 2>(w), w, head_dim, rotary_dim,
-                      rotary_offset);
+  permute_weight_rows(from, to, tensor_view<const T, 2>(w), w, head_dim, rotary_dim, rotary_offset);
 }
 
 }  // namespace rotary

@@ -70,8 +70,9 @@ class index_array {
   /// Entries [offset, offset + size) as an array of their own.
   index_array subarray(std::ptrdiff_t offset, std::ptrdiff_t size) const noexcept {
     index_array a = *this;
-    a.data_ = static_cast<const char*>(data_) +
-              offset * static_cast<std::ptrdiff_t>(wide_ ? sizeof(std::int64_t) : sizeof(std::int32_t));
+    a.data_ =
+        static_cast<const char*>(data_) +
+        offset * static_cast<std::ptrdiff_t>(wide_ ? sizeof(std::int64_t) : sizeof(std::int32_t));
     a.size_ = size;
     return a;
   }
@@ -86,8 +87,8 @@ class index_array {
 /// rotary::invalid_argument naming `what` when it does not fit in int64.
 inline std::int64_t last_position(const char* function, const char* what, std::int64_t p,
                                   std::int64_t n) {
-  ROTARY_CHECK(p <= std::numeric_limits<std::int64_t>::max() - (n - 1), function, ": ", what,
-               " ", p, " + ", n - 1, " tokens overflows int64");
+  ROTARY_CHECK(p <= std::numeric_limits<std::int64_t>::max() - (n - 1), function, ": ", what, " ",
+               p, " + ", n - 1, " tokens overflows int64");
   return p + (n - 1);
 }
 
@@ -259,8 +260,8 @@ class positions {
       }
       case kind::packed:
         ROTARY_CHECK(batch <= 1, function,
-                     ": packed positions describe one rank-3 (THD) view, got a batch of ",
-                     batch, " sequences");
+                     ": packed positions describe one rank-3 (THD) view, got a batch of ", batch,
+                     " sequences");
         validate_packed(function, batch == 0 ? 0 : seq, r);
         break;
     }
@@ -317,7 +318,9 @@ class positions {
       const std::ptrdiff_t n = std::min<std::ptrdiff_t>(seq - s, end - t);
       // Multi-axis positions: one run per sequence, m unused (0 + s); the source reads
       // each token's positions itself.
-      const std::int64_t start = kind_ == kind::offset ? offset_ : kind_ == kind::axes ? 0 : array_[b];
+      const std::int64_t start = kind_ == kind::offset ? offset_
+                                 : kind_ == kind::axes ? 0
+                                                       : array_[b];
       f(t, b, s, n, start + s);
       t += n;
     }
@@ -347,11 +350,10 @@ class positions {
     }
   };
 
-  static void check_array(const char* function, const char* name,
-                          const detail::index_array& a, std::ptrdiff_t expected,
-                          const char* expectation) {
-    ROTARY_CHECK(a.data() != nullptr || a.size() == 0, function, ": ", name,
-                 " must not be null (", a.size(), " entries)");
+  static void check_array(const char* function, const char* name, const detail::index_array& a,
+                          std::ptrdiff_t expected, const char* expectation) {
+    ROTARY_CHECK(a.data() != nullptr || a.size() == 0, function, ": ", name, " must not be null (",
+                 a.size(), " entries)");
     ROTARY_CHECK(a.size() == expected, function, ": ", name, " has ", a.size(),
                  " entries, expected ", expectation, expected);
   }
@@ -364,18 +366,17 @@ class positions {
     const std::ptrdiff_t n = cu_seqlens_.size();
     ROTARY_CHECK(cu_seqlens_.data() != nullptr && n >= 1, function,
                  ": cu_seqlens must be non-null with at least one entry, got ", n, " entries");
-    ROTARY_CHECK(cu_seqlens_[0] == 0, function, ": cu_seqlens[0] must be 0, got ",
-                 cu_seqlens_[0]);
+    ROTARY_CHECK(cu_seqlens_[0] == 0, function, ": cu_seqlens[0] must be 0, got ", cu_seqlens_[0]);
     for (std::ptrdiff_t k = 0; k + 1 < n; ++k) {
       ROTARY_CHECK(cu_seqlens_[k + 1] >= cu_seqlens_[k], function,
-                   ": cu_seqlens must be non-decreasing, but cu_seqlens[", k + 1, "] = ",
-                   cu_seqlens_[k + 1], " < cu_seqlens[", k, "] = ", cu_seqlens_[k]);
+                   ": cu_seqlens must be non-decreasing, but cu_seqlens[", k + 1,
+                   "] = ", cu_seqlens_[k + 1], " < cu_seqlens[", k, "] = ", cu_seqlens_[k]);
     }
     ROTARY_CHECK(cu_seqlens_[n - 1] == num_tokens, function,
-                 ": cu_seqlens must end at num_tokens = ", num_tokens, ", but cu_seqlens[",
-                 n - 1, "] = ", cu_seqlens_[n - 1]);
-    if (packed_starts_) check_array(function, "start offsets", array_, n - 1,
-                                    "one per sequence = ");
+                 ": cu_seqlens must end at num_tokens = ", num_tokens, ", but cu_seqlens[", n - 1,
+                 "] = ", cu_seqlens_[n - 1]);
+    if (packed_starts_)
+      check_array(function, "start offsets", array_, n - 1, "one per sequence = ");
     for (std::ptrdiff_t k = 0; k + 1 < n; ++k) {
       const std::int64_t start = packed_start(k);
       ROTARY_CHECK(start >= 0, function, ": start offsets[", k, "] must be >= 0, got ", start);

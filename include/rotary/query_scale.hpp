@@ -48,8 +48,8 @@ class query_scale {
   /// rope_parameters.original_max_position_embeddings. Throws rotary::invalid_argument for a
   /// beta that is not finite or a length < 1.
   static query_scale log_floor(double beta, double original_max_position_embeddings) {
-    return make("query_scale::log_floor", kind::log_floor, beta,
-                original_max_position_embeddings, "original_max_position_embeddings");
+    return make("query_scale::log_floor", kind::log_floor, beta, original_max_position_embeddings,
+                "original_max_position_embeddings");
   }
   /// Llama 4: attn_scale (config default 0.1) and floor_scale (config default 8192).
   static query_scale llama4_temperature(double attn_scale = 0.1, double floor_scale = 8192.0) {
@@ -84,8 +84,8 @@ class query_scale {
     for (const std::int64_t m : {lo, hi}) {
       const double s = at(m);
       ROTARY_CHECK(std::isfinite(s) && s > 0.0, function,
-                   ": the query scale is not a finite positive number at position ", m,
-                   " (s = ", s, ")");
+                   ": the query scale is not a finite positive number at position ", m, " (s = ", s,
+                   ")");
     }
   }
 

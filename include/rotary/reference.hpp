@@ -46,7 +46,8 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
   const char* function = "rotate_reference";
   ROTARY_CHECK(!r.options().query_norm.active() && !r.options().key_norm.active() &&
                    !r.options().query_scale.active(),
-               function, ": the rope has a query_norm, key_norm or query_scale; the reference "
+               function,
+               ": the rope has a query_norm, key_norm or query_scale; the reference "
                "covers the rotation only (apply_head_norm is the norm's reference)");
   if constexpr (detail::is_xpos<Source>::value) {
     ROTARY_CHECK(d != direction::inverse, function,
@@ -70,7 +71,7 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
 
   const std::ptrdiff_t half = r.rotary_dim() / 2;
   const bool interleaved = r.pairing() == pairing::interleaved;
-  const std::ptrdiff_t distance = interleaved ? 1
+  const std::ptrdiff_t distance = interleaved                 ? 1
                                   : r.options().pair_distance ? r.options().pair_distance
                                                               : half;
   const C sign = d == direction::forward ? C(1) : C(-1);
@@ -95,47 +96,48 @@ void rotate_reference(const rope<Source>& r, direction d, tensor_view<In, R> in,
     rotated[static_cast<std::size_t>(ia)] = rotated[static_cast<std::size_t>(ia + distance)] = 1;
   }
   std::vector<std::remove_const_t<In>> x(static_cast<std::size_t>(head_dim));  // one head
-  pos.for_each(seq, 0, batch * seq,
-               [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
-    const C* cos = nullptr;
-    const C* sin = nullptr;
-    detail::token_coefficients(reader, pos, t, m, scratch.data(), cos, sin);
-    for (std::ptrdiff_t h = 0; h < heads; ++h) {
-      // Read the whole head first: in place, in and out are the same elements.
-      for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
-        std::memcpy(static_cast<void*>(&x[static_cast<std::size_t>(e)]), &at(in, b, s, h, e),
-                    sizeof(In));
-      }
-      for (std::ptrdiff_t i = 0; i < half; ++i) {
-        const std::ptrdiff_t ia = offset + (interleaved ? 2 * i : i);
-        const std::ptrdiff_t ib = ia + distance;
-        const C a = static_cast<C>(x[static_cast<std::size_t>(ia)]);
-        const C bb = static_cast<C>(x[static_cast<std::size_t>(ib)]);
-        const C a_cos = a * cos[i], b_sin = bb * sin[i];
-        const C b_cos = bb * cos[i], a_sin = a * sin[i];
-        at(out, b, s, h, ia) =
-            static_cast<std::remove_const_t<Out>>(C(C(a_cos - sign * b_sin) * undo));
-        at(out, b, s, h, ib) =
-            static_cast<std::remove_const_t<Out>>(C(C(b_cos + sign * a_sin) * undo));
-      }
-      for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
-        if (rotated[static_cast<std::size_t>(e)]) continue;
-        const auto& v = x[static_cast<std::size_t>(e)];
-        if constexpr (std::is_same_v<std::remove_const_t<In>, std::remove_const_t<Out>>) {
-          at(out, b, s, h, e) = v;
-        } else {
-          at(out, b, s, h, e) = static_cast<std::remove_const_t<Out>>(static_cast<C>(v));
+  pos.for_each(
+      seq, 0, batch * seq,
+      [&](std::ptrdiff_t t, std::ptrdiff_t b, std::ptrdiff_t s, std::int64_t m) {
+        const C* cos = nullptr;
+        const C* sin = nullptr;
+        detail::token_coefficients(reader, pos, t, m, scratch.data(), cos, sin);
+        for (std::ptrdiff_t h = 0; h < heads; ++h) {
+          // Read the whole head first: in place, in and out are the same elements.
+          for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
+            std::memcpy(static_cast<void*>(&x[static_cast<std::size_t>(e)]), &at(in, b, s, h, e),
+                        sizeof(In));
+          }
+          for (std::ptrdiff_t i = 0; i < half; ++i) {
+            const std::ptrdiff_t ia = offset + (interleaved ? 2 * i : i);
+            const std::ptrdiff_t ib = ia + distance;
+            const C a = static_cast<C>(x[static_cast<std::size_t>(ia)]);
+            const C bb = static_cast<C>(x[static_cast<std::size_t>(ib)]);
+            const C a_cos = a * cos[i], b_sin = bb * sin[i];
+            const C b_cos = bb * cos[i], a_sin = a * sin[i];
+            at(out, b, s, h, ia) =
+                static_cast<std::remove_const_t<Out>>(C(C(a_cos - sign * b_sin) * undo));
+            at(out, b, s, h, ib) =
+                static_cast<std::remove_const_t<Out>>(C(C(b_cos + sign * a_sin) * undo));
+          }
+          for (std::ptrdiff_t e = 0; e < head_dim; ++e) {
+            if (rotated[static_cast<std::size_t>(e)]) continue;
+            const auto& v = x[static_cast<std::size_t>(e)];
+            if constexpr (std::is_same_v<std::remove_const_t<In>, std::remove_const_t<Out>>) {
+              at(out, b, s, h, e) = v;
+            } else {
+              at(out, b, s, h, e) = static_cast<std::remove_const_t<Out>>(static_cast<C>(v));
+            }
+          }
         }
-      }
-    }
-  });
+      });
 }
 
 /// The same for a rope built from (angles, p, {rotary_offset}); transpose selects R_m^T.
 template <class In, class T, class Angles, std::size_t R>
-void rotate_reference(pairing p, tensor_view<In, R> in, tensor_view<T, R> out,
-                      const Angles& angles, const positions& pos,
-                      std::ptrdiff_t rotary_offset = 0, bool transpose = false) {
+void rotate_reference(pairing p, tensor_view<In, R> in, tensor_view<T, R> out, const Angles& angles,
+                      const positions& pos, std::ptrdiff_t rotary_offset = 0,
+                      bool transpose = false) {
   const auto r = detail::rope_access::make("rotate_reference", angles, p, {rotary_offset});
   rotate_reference(r, transpose ? direction::transpose : direction::forward, in, out, pos);
 }

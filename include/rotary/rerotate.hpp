@@ -145,8 +145,8 @@ struct dynamic_ntk_schedule {
       end = next > end ? next : end + 1.0;  // a growth near 1 still advances
     }
     constexpr std::int64_t half_range = std::numeric_limits<std::int64_t>::max() / 2;
-    ROTARY_CHECK(end <= static_cast<double>(half_range),
-                 function, ": length ", n, " is past the schedule's range");
+    ROTARY_CHECK(end <= static_cast<double>(half_range), function, ": length ", n,
+                 " is past the schedule's range");
     return static_cast<std::int64_t>(end);
   }
   /// The frequencies for a sequence of n tokens: HF's dynamic NTK at band_end(n).

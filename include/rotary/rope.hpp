@@ -43,13 +43,13 @@
 #include "error.hpp"
 #include "execution.hpp"
 #include "multi_axis.hpp"
-#include "xpos.hpp"
 #include "operand.hpp"
 #include "pairing.hpp"
 #include "positions.hpp"
 #include "query_scale.hpp"
 #include "table.hpp"
 #include "view.hpp"
+#include "xpos.hpp"
 
 namespace rotary {
 
@@ -154,11 +154,11 @@ class rope {
                  ": pair_distance applies to the half_split pairing only, got ",
                  options.pair_distance, " with interleaved");
     const std::ptrdiff_t distance = options.pair_distance == 0 ? pairs : options.pair_distance;
-    ROTARY_CHECK(distance >= pairs, function, ": pair_distance must be >= rotary_dim / 2 = ",
-                 pairs, " (pairs would overlap), got ", distance);
+    ROTARY_CHECK(distance >= pairs, function, ": pair_distance must be >= rotary_dim / 2 = ", pairs,
+                 " (pairs would overlap), got ", distance);
     constexpr std::ptrdiff_t max = std::numeric_limits<std::ptrdiff_t>::max();
-    ROTARY_CHECK(distance <= max - pairs, function, ": pair_distance + rotary_dim / 2 overflows, got ",
-                 distance, " + ", pairs);
+    ROTARY_CHECK(distance <= max - pairs, function,
+                 ": pair_distance + rotary_dim / 2 overflows, got ", distance, " + ", pairs);
     ROTARY_CHECK(options.rotary_offset <= max - (distance + pairs), function,
                  ": rotary_offset + rotary_dim overflows, got ", options.rotary_offset, " + ",
                  distance + pairs);
@@ -254,8 +254,7 @@ class rope {
   template <class... Ops>
   void rotate(const char* function, direction d, const positions& p, const Ops&... ops) const {
     using reader_type = std::decay_t<decltype(source_.make_reader())>;
-    const bool scales_queries =
-        options_.query_scale.active() && ((ops.role == role::query) || ...);
+    const bool scales_queries = options_.query_scale.active() && ((ops.role == role::query) || ...);
     if constexpr (detail::has_row_stride<reader_type>::value) {
       // Contiguous operands: the checks in a few comparisons (contiguous_call.hpp);
       // anything else, bad input included, goes on to the general path below (and so does
@@ -287,7 +286,9 @@ class rope {
     if (batch > 0 && seq > 0) {
       source_.check_position_range(function, lo, hi);
       if constexpr (detail::is_xpos<Source>::value) {
-        (detail::xpos_of(source_).template check_storage<storage_type_t<typename Ops::out_type>>(function, lo, hi), ...);
+        (detail::xpos_of(source_).template check_storage<storage_type_t<typename Ops::out_type>>(
+             function, lo, hi),
+         ...);
       }
       if (scales_queries) options_.query_scale.check_positions(function, lo, hi);
     }
@@ -298,8 +299,7 @@ class rope {
       detail::rotate_operands<decltype(pair_tag)::value, decltype(transpose_tag)::value,
                               compute_type>(
           options_.execution, reader, p, batch, seq, geometry_, step, &options_.query_norm,
-          &options_.key_norm,
-          detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
+          &options_.key_norm, detail::rows_for_loop<decltype(pair_tag)::value>(ops, geometry_)...);
     });
   }
 
@@ -329,8 +329,7 @@ class rope {
   static void check_pair(const char*, const A&) {}
   template <class A, class B>
   static void check_pair(const char* function, const A& a, const B& b) {
-    detail::check_operand_pair(function, a, detail::names_for(a), b,
-                               detail::names_for(b));
+    detail::check_operand_pair(function, a, detail::names_for(a), b, detail::names_for(b));
   }
 
   Source source_;
@@ -346,7 +345,8 @@ rope(A&&, pairing, const rope_options&) -> rope<detail::held_angles_t<A&&>>;
 
 /// The same as the constructor, for code that names the type.
 template <class A>
-rope<detail::held_angles_t<A&&>> make_rope(A&& angles, pairing p, const rope_options& options = {}) {
+rope<detail::held_angles_t<A&&>> make_rope(A&& angles, pairing p,
+                                           const rope_options& options = {}) {
   return rope<detail::held_angles_t<A&&>>(std::forward<A>(angles), p, options);
 }
 
@@ -363,8 +363,7 @@ struct rope_access {
     return rope<held_angles_t<A&&>>(function, std::forward<A>(angles), p, options);
   }
   template <class Source, class... Args>
-  static void call(const char* function, const rope<Source>& r, direction d,
-                   const Args&... args) {
+  static void call(const char* function, const rope<Source>& r, direction d, const Args&... args) {
     r.call(function, d, args...);
   }
 };

@@ -76,8 +76,8 @@ void scale_queries(tensor_view<T, Rank> q, const positions& pos, const query_sca
 }
 /// q_out <- s(m) q_in (q_in and q_out share no element).
 template <class In, class Out, std::size_t Rank>
-void scale_queries(tensor_view<In, Rank> q_in, tensor_view<Out, Rank> q_out,
-                   const positions& pos, const query_scale& s) {
+void scale_queries(tensor_view<In, Rank> q_in, tensor_view<Out, Rank> q_out, const positions& pos,
+                   const query_scale& s) {
   detail::scale_queries_checked(query(q_in, q_out), pos, s);
 }
 

@@ -60,8 +60,10 @@ class fixed_angles {
   /// Pair i rotated by the angle whose cosine is cos[i] and sine sin[i]. Throws
   /// rotary::invalid_argument for lengths that differ or are 0.
   fixed_angles(const std::vector<C>& cos, const std::vector<C>& sin) : row_(cos) {
-    ROTARY_CHECK(!cos.empty() && cos.size() == sin.size(), "fixed_angles: cos and sin must have "
-                 "the same non-zero length, got ", cos.size(), " and ", sin.size());
+    ROTARY_CHECK(!cos.empty() && cos.size() == sin.size(),
+                 "fixed_angles: cos and sin must have "
+                 "the same non-zero length, got ",
+                 cos.size(), " and ", sin.size());
     detail::check_rotary_dim("fixed_angles", 2 * static_cast<std::ptrdiff_t>(cos.size()));
     row_.insert(row_.end(), sin.begin(), sin.end());
   }
@@ -82,12 +84,13 @@ ROTARY_ISA_NAMESPACE_BEGIN
 /// query_scale). Throws rotary::invalid_argument, naming "shift_axes", for a deltas count
 /// other than map.axes(), and as a rope call does for the view, before anything is written.
 template <class T>
-void shift_axes(tensor_view<T, 3> keys, const axis_map& map, const std::vector<std::int64_t>& deltas,
-                pairing pairing_kind, rope_options options = {}) {
+void shift_axes(tensor_view<T, 3> keys, const axis_map& map,
+                const std::vector<std::int64_t>& deltas, pairing pairing_kind,
+                rope_options options = {}) {
   static_assert(!std::is_const_v<T>, "shift_axes: keys are rotated in place");
   using C = compute_type_t<T>;
-  ROTARY_CHECK(static_cast<std::ptrdiff_t>(deltas.size()) == map.axes(), "shift_axes: ",
-               deltas.size(), " deltas for an axis map of ", map.axes(), " axes");
+  ROTARY_CHECK(static_cast<std::ptrdiff_t>(deltas.size()) == map.axes(),
+               "shift_axes: ", deltas.size(), " deltas for an axis map of ", map.axes(), " axes");
   ROTARY_CHECK(!options.query_scale.active(), "shift_axes: keys take no query_scale");
   const std::ptrdiff_t half = map.pairs();
   std::vector<C> cos(static_cast<std::size_t>(half)), sin(static_cast<std::size_t>(half));
@@ -97,8 +100,8 @@ void shift_axes(tensor_view<T, 3> keys, const axis_map& map, const std::vector<s
     cos[static_cast<std::size_t>(i)] = static_cast<C>(c);
     sin[static_cast<std::size_t>(i)] = static_cast<C>(s);
   }
-  const auto r = detail::rope_access::make("shift_axes", fixed_angles<C>(cos, sin), pairing_kind,
-                                           options);
+  const auto r =
+      detail::rope_access::make("shift_axes", fixed_angles<C>(cos, sin), pairing_kind, options);
   detail::rope_access::call("shift_axes", r, direction::forward, key(keys),
                             positions::from_offset(0));
 }

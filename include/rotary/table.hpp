@@ -44,8 +44,8 @@ class cos_sin_view {
       : cos_(cos_data), sin_(sin_data), rows_(rows), half_(rotary_dim / 2), stride_(row_stride) {
     detail::check_rotary_dim("cos_sin_view", rotary_dim);
     ROTARY_CHECK(rows >= 0, "cos_sin_view: rows must be >= 0, got ", rows);
-    ROTARY_CHECK(row_stride >= half_, "cos_sin_view: row_stride must be >= rotary_dim/2 = ",
-                 half_, ", got ", row_stride);
+    ROTARY_CHECK(row_stride >= half_, "cos_sin_view: row_stride must be >= rotary_dim/2 = ", half_,
+                 ", got ", row_stride);
     ROTARY_CHECK(rows == 0 || (cos_data != nullptr && sin_data != nullptr),
                  "cos_sin_view: cos and sin data must not be null when rows = ", rows);
     ROTARY_CHECK(rows <= std::numeric_limits<std::ptrdiff_t>::max() / row_stride,
@@ -67,8 +67,7 @@ class cos_sin_view {
   /// Throws rotary::out_of_range unless 0 <= min_position and max_position < rows().
   void check_position_range(const char* function, std::int64_t min_position,
                             std::int64_t max_position) const {
-    ROTARY_CHECK_RANGE(min_position >= 0, function, ": position must be >= 0, got ",
-                       min_position);
+    ROTARY_CHECK_RANGE(min_position >= 0, function, ": position must be >= 0, got ", min_position);
     ROTARY_CHECK_RANGE(max_position < rows_, function, ": position ", max_position,
                        " is past the end of the cos/sin table (rows = ", rows_, ")");
   }
@@ -182,7 +181,8 @@ class cos_sin_table {
   cos_sin_view<const C> view() const {
     using view_type = cos_sin_view<const C>;
     const std::ptrdiff_t half = rotary_dim() / 2;
-    if (rows_ == 0) return view_type(typename view_type::unchecked_tag{}, nullptr, nullptr, 0, half);
+    if (rows_ == 0)
+      return view_type(typename view_type::unchecked_tag{}, nullptr, nullptr, 0, half);
     return view_type(typename view_type::unchecked_tag{}, data_.data(), data_.data() + half, rows_,
                      half);
   }

@@ -100,7 +100,9 @@ class xpos_angles {
     }
   }
 
-  std::ptrdiff_t rotary_dim() const noexcept { return static_cast<std::ptrdiff_t>(2 * theta_.size()); }
+  std::ptrdiff_t rotary_dim() const noexcept {
+    return static_cast<std::ptrdiff_t>(2 * theta_.size());
+  }
   xpos_role role() const noexcept { return role_; }
   double centre() const noexcept { return centre_; }
   /// zeta_i of pair i.
@@ -117,7 +119,8 @@ class xpos_angles {
   /// Positions >= 0 whose factors fit C (the rope checks each output type: check_storage).
   void check_position_range(const char* function, std::int64_t lo, std::int64_t hi) const {
     ROTARY_CHECK_RANGE(lo >= 0, function, ": position must be >= 0, got ", lo);
-    check_limit(function, lo, hi, static_cast<double>(std::numeric_limits<C>::max()), "the compute type");
+    check_limit(function, lo, hi, static_cast<double>(std::numeric_limits<C>::max()),
+                "the compute type");
   }
   /// The factors of positions [lo, hi] fit the storage type S of an output.
   template <class S>

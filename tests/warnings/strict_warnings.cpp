@@ -34,7 +34,8 @@ template <class T, class C>
 void rope_calls(pairing p) {
   const rotary::cos_sin_table<C> table(head_dim, 64);
   const rotary::on_the_fly_angles<C> on_the_fly(rotary::rope_frequencies(head_dim));
-  std::vector<T> q = filled<T>(tokens * heads * head_dim), k = filled<T>(tokens * kv_heads * head_dim);
+  std::vector<T> q = filled<T>(tokens * heads * head_dim),
+                 k = filled<T>(tokens * kv_heads * head_dim);
   std::vector<T> out(q.size());
   const tensor_view<T, 3> qv(q.data(), {tokens, heads, head_dim});
   const tensor_view<T, 3> kv(k.data(), {tokens, kv_heads, head_dim});
@@ -62,7 +63,8 @@ void rope_calls(pairing p) {
 /// Schemes and fused passes over float: YaRN, xPos, head norms, several axes, the KV-cache
 /// write.
 void float_features() {
-  std::vector<float> q = filled<float>(tokens * heads * head_dim), k = filled<float>(tokens * kv_heads * head_dim);
+  std::vector<float> q = filled<float>(tokens * heads * head_dim),
+                     k = filled<float>(tokens * kv_heads * head_dim);
   const tensor_view<float, 3> qv(q.data(), {tokens, heads, head_dim});
   const tensor_view<float, 3> kv(k.data(), {tokens, kv_heads, head_dim});
 
@@ -76,7 +78,8 @@ void float_features() {
   rotary::rope(table, pairing::half_split, normed)
       .forward(rotary::query(qv), rotary::key(kv), positions::from_offset(0));
 
-  const rotary::axis_map map = rotary::axis_map::mrope(rotary::rope_frequencies(head_dim), {2, 3, 3});
+  const rotary::axis_map map =
+      rotary::axis_map::mrope(rotary::rope_frequencies(head_dim), {2, 3, 3});
   const rotary::multi_axis_angles<float> axes(map, 64);
   const std::int64_t pos[tokens * 3] = {0, 0, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1};
   rotary::rope(axes, pairing::half_split).forward(qv, positions::token_major(pos, tokens, 3));
@@ -85,18 +88,20 @@ void float_features() {
   const std::vector<float> v = filled<float>(tokens * kv_heads * head_dim);
   const std::int64_t slots[tokens] = {3, 4, 5, 9};
   const rotary::rope r(table, pairing::half_split);
-  rotary::rotate_into_cache(r, tensor_view<const float, 3>(k.data(), {tokens, kv_heads, head_dim}),
-                            tensor_view<const float, 3>(v.data(), {tokens, kv_heads, head_dim}),
-                            tensor_view<rotary::bfloat16, 3>(k_cache.data(), {16, kv_heads, head_dim}),
-                            tensor_view<rotary::bfloat16, 3>(v_cache.data(), {16, kv_heads, head_dim}),
-                            slots, tokens, positions::from_offset(10));
+  rotary::rotate_into_cache(
+      r, tensor_view<const float, 3>(k.data(), {tokens, kv_heads, head_dim}),
+      tensor_view<const float, 3>(v.data(), {tokens, kv_heads, head_dim}),
+      tensor_view<rotary::bfloat16, 3>(k_cache.data(), {16, kv_heads, head_dim}),
+      tensor_view<rotary::bfloat16, 3>(v_cache.data(), {16, kv_heads, head_dim}), slots, tokens,
+      positions::from_offset(10));
 }
 
 /// The attention component: SDPA with positions through a hook, the KV cache with a context
 /// shift, linear attention, the classic encodings.
 template <class T>
 void attention_calls() {
-  const std::vector<T> q = filled<T>(tokens * heads * head_dim), k = filled<T>(tokens * kv_heads * head_dim);
+  const std::vector<T> q = filled<T>(tokens * heads * head_dim),
+                       k = filled<T>(tokens * kv_heads * head_dim);
   const std::vector<T> v = filled<T>(tokens * kv_heads * head_dim);
   std::vector<T> out(q.size());
   const tensor_view<const T, 3> qc(q.data(), {tokens, heads, head_dim});
@@ -108,8 +113,8 @@ void attention_calls() {
   rotary::attention_options<T> causal;
   causal.causal = true;
   rotary::attention_with_positions<T>(rotary::make_rope_hook<pairing::half_split>(table), qc,
-                                      positions::from_offset(0), kc, positions::from_offset(0),
-                                      vc, ov, causal);
+                                      positions::from_offset(0), kc, positions::from_offset(0), vc,
+                                      ov, causal);
 
   rotary::kv_cache<T> cache(kv_heads, head_dim, 8);
   cache.append(kc, vc);

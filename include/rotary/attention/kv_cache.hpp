@@ -101,8 +101,8 @@ class kv_cache {
     const auto r = detail::rope_access::make(fn, angles, P, {rotary_offset});
     detail::rotate_into_cache_as(
         fn, r, k, v, tensor_view<T, 3>(keys_.data(), {capacity_, heads_, dim_}),
-        tensor_view<T, 3>(values_.data(), {capacity_, heads_, v_dim_}), slots.data(),
-        k.extent(0), positions::from_offset(next_position()));
+        tensor_view<T, 3>(values_.data(), {capacity_, heads_, v_dim_}), slots.data(), k.extent(0),
+        positions::from_offset(next_position()));
     size_ += k.extent(0);
   }
 
@@ -120,8 +120,7 @@ class kv_cache {
   /// again). Throws if delta is not in [0, first_position()], or as a rope call does,
   /// before anything is written.
   template <pairing P, class Angles>
-  void shift_positions(std::int64_t delta, const Angles& angles,
-                       std::ptrdiff_t rotary_offset = 0) {
+  void shift_positions(std::int64_t delta, const Angles& angles, std::ptrdiff_t rotary_offset = 0) {
     constexpr const char* fn = "kv_cache::shift_positions";
     ROTARY_CHECK(delta >= 0 && delta <= first_, fn, ": delta must be in [0, ", first_,
                  "] (first_position), got ", delta);
@@ -153,8 +152,7 @@ class kv_cache {
   /// does (wrong angles, odd head_dim...), before anything is changed: the cache keeps
   /// its tokens and positions.
   template <pairing P, class Angles>
-  void context_shift(std::ptrdiff_t count, const Angles& angles,
-                     std::ptrdiff_t rotary_offset = 0) {
+  void context_shift(std::ptrdiff_t count, const Angles& angles, std::ptrdiff_t rotary_offset = 0) {
     constexpr const char* fn = "kv_cache::context_shift";
     ROTARY_CHECK(count >= 0 && count <= size_, fn, ": count must be in [0, ", size_, "], got ",
                  count);
@@ -218,12 +216,12 @@ class kv_cache {
   void check_append(const char* fn, tensor_view<const T, 3> k, tensor_view<const T, 3> v) const {
     detail::check_attention_view(fn, "k", k);
     detail::check_attention_view(fn, "v", v);
-    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0),
-                 "][", k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
+    ROTARY_CHECK(k.extent(1) == heads_ && k.extent(2) == dim_, fn, ": k is [", k.extent(0), "][",
+                 k.extent(1), "][", k.extent(2), "], expected [n][num_kv_heads = ", heads_,
                  "][head_dim = ", dim_, "]");
-    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_,
-                 fn, ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2),
-                 "], expected [", k.extent(0), "][", heads_, "][", v_dim_, "]");
+    ROTARY_CHECK(v.extent(0) == k.extent(0) && v.extent(1) == heads_ && v.extent(2) == v_dim_, fn,
+                 ": v is [", v.extent(0), "][", v.extent(1), "][", v.extent(2), "], expected [",
+                 k.extent(0), "][", heads_, "][", v_dim_, "]");
     ROTARY_CHECK(k.extent(0) <= capacity_ - size_, fn, ": cache full: size ", size_, " + ",
                  k.extent(0), " new tokens > capacity ", capacity_);
   }

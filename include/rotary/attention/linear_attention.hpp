@@ -38,10 +38,9 @@ T elu_plus_one(T x) noexcept {
 /// rotary::invalid_argument (rotary::out_of_range for a position past a table) naming
 /// linear_attention, before out is written.
 template <pairing P, class T, class Angles>
-void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
-                      tensor_view<const T, 3> k, const positions& k_pos,
-                      tensor_view<const T, 3> v, tensor_view<T, 3> out, const Angles& angles,
-                      linear_attention_options options = {}) {
+void linear_attention(tensor_view<const T, 3> q, const positions& q_pos, tensor_view<const T, 3> k,
+                      const positions& k_pos, tensor_view<const T, 3> v, tensor_view<T, 3> out,
+                      const Angles& angles, linear_attention_options options = {}) {
   constexpr const char* fn = "linear_attention";
   detail::check_qkv_out(fn, q, k, v, out);
   const std::ptrdiff_t nq = q.extent(0), nk = k.extent(0), heads = q.extent(1);
@@ -60,7 +59,7 @@ void linear_attention(tensor_view<const T, 3> q, const positions& q_pos,
   const tensor_view<const T, 3> rq_c(rq_v), rk_c(rk_v);
 
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> s(dim, v_dim);  // sum_n (R_n phi k_n) v_n^T
-  Eigen::Matrix<T, 1, Eigen::Dynamic> z(dim);                       // sum_n phi(k_n)
+  Eigen::Matrix<T, 1, Eigen::Dynamic> z(dim);                      // sum_n phi(k_n)
   for (std::ptrdiff_t h = 0; h < heads; ++h) {
     const std::ptrdiff_t g = h / group;
     const auto fq_h = detail::head_of(fq_v, h), rq_h = detail::head_of(rq_c, h);

@@ -107,7 +107,8 @@ template <pairing P, class QueryAngles, class KeyAngles>
 class rope_pair_hook {
  public:
   static constexpr bool has_logit_bias = false;
-  rope_pair_hook(const QueryAngles& q_angles, const KeyAngles& k_angles, std::ptrdiff_t rotary_offset = 0)
+  rope_pair_hook(const QueryAngles& q_angles, const KeyAngles& k_angles,
+                 std::ptrdiff_t rotary_offset = 0)
       : q_(&q_angles), k_(&k_angles), rotary_offset_(rotary_offset) {}
   template <class T>
   void encode_queries(tensor_view<T, 3> q, const positions& pos) const {
@@ -126,8 +127,8 @@ class rope_pair_hook {
 
 template <pairing P, class QueryAngles, class KeyAngles>
 rope_pair_hook<P, QueryAngles, KeyAngles> make_rope_pair_hook(const QueryAngles& q_angles,
-                                                               const KeyAngles& k_angles,
-                                                               std::ptrdiff_t rotary_offset = 0) {
+                                                              const KeyAngles& k_angles,
+                                                              std::ptrdiff_t rotary_offset = 0) {
   return rope_pair_hook<P, QueryAngles, KeyAngles>(q_angles, k_angles, rotary_offset);
 }
 

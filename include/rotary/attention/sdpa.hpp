@@ -18,9 +18,9 @@
 #include <limits>
 #include <optional>
 
+#include "../detail/checks.hpp"
 #include "../element_type.hpp"
 #include "../error.hpp"
-#include "../detail/checks.hpp"
 #include "../rotate.hpp"
 #include "../view.hpp"
 
@@ -68,8 +68,8 @@ head_map<T> head_of(const tensor_view<T, 3>& x, std::ptrdiff_t h) {
 
 /// A contiguous [tokens][heads][head_dim] copy of x, each element passed through f.
 template <class T, class F = T (*)(T)>
-std::vector<T> contiguous_copy(const tensor_view<const T, 3>& x,
-                               F f = [](T value) { return value; }) {
+std::vector<T> contiguous_copy(
+    const tensor_view<const T, 3>& x, F f = [](T value) { return value; }) {
   std::vector<T> copy(static_cast<std::size_t>(x.size()));
   std::size_t e = 0;
   for (std::ptrdiff_t t = 0; t < x.extent(0); ++t)
@@ -162,13 +162,14 @@ void check_qkv_out(const char* function, const tensor_view<const T, 3>& q,
                " != k num_tokens ", k.extent(0));
   ROTARY_CHECK(v.extent(1) == kv_heads, function, ": v num_kv_heads ", v.extent(1),
                " != k num_kv_heads ", kv_heads);
-  ROTARY_CHECK(out.extent(0) == q.extent(0) && out.extent(1) == heads &&
-                   out.extent(2) == v.extent(2),
-               function, ": out extents ", out.extent(0), " x ", out.extent(1), " x ",
-               out.extent(2), " must be [q num_tokens = ", q.extent(0), "][num_heads = ", heads,
-               "][v head_dim = ", v.extent(2), "]");
-  ROTARY_CHECK(!rows_alias(out), function, ": out has (token, head) rows that share elements: ",
-               "strides ", strides_string(out), " with v head_dim = ", out.extent(2),
+  ROTARY_CHECK(
+      out.extent(0) == q.extent(0) && out.extent(1) == heads && out.extent(2) == v.extent(2),
+      function, ": out extents ", out.extent(0), " x ", out.extent(1), " x ", out.extent(2),
+      " must be [q num_tokens = ", q.extent(0), "][num_heads = ", heads,
+      "][v head_dim = ", v.extent(2), "]");
+  ROTARY_CHECK(!rows_alias(out), function,
+               ": out has (token, head) rows that share elements: ", "strides ",
+               strides_string(out), " with v head_dim = ", out.extent(2),
                "; each written row must be distinct");
   ROTARY_CHECK(!overlaps(out, q) && !overlaps(out, k) && !overlaps(out, v), function,
                ": out must not overlap q, k or v");
@@ -177,10 +178,9 @@ void check_qkv_out(const char* function, const tensor_view<const T, 3>& q,
 template <class A>
 void check_logit_extents(const char* function, const char* name, const tensor_view<A, 3>& b,
                          std::ptrdiff_t heads, std::ptrdiff_t nq, std::ptrdiff_t nk) {
-  ROTARY_CHECK(b.extent(0) == heads && b.extent(1) == nq && b.extent(2) == nk, function, ": ",
-               name, " extents ", b.extent(0), " x ", b.extent(1), " x ", b.extent(2),
-               " must be [num_heads = ", heads, "][num_queries = ", nq, "][num_keys = ", nk,
-               "]");
+  ROTARY_CHECK(b.extent(0) == heads && b.extent(1) == nq && b.extent(2) == nk, function, ": ", name,
+               " extents ", b.extent(0), " x ", b.extent(1), " x ", b.extent(2),
+               " must be [num_heads = ", heads, "][num_queries = ", nq, "][num_keys = ", nk, "]");
   check_view_size(function, name, b);
 }
 
@@ -204,11 +204,11 @@ T check_attention_options(const char* function, const tensor_view<const T, 3>& q
                  ": weights has elements that share memory: strides ", strides_string(w),
                  "; each written weight must be distinct");
     ROTARY_CHECK(!logits_overlap(w, out), function, ": weights must not overlap out");
-    ROTARY_CHECK(!logits_overlap(w, q) && !logits_overlap(w, k) && !logits_overlap(w, v),
-                 function, ": weights must not overlap q, k or v");
-    ROTARY_CHECK(!has_bias || !rows_overlap(rows_of(element_rows(w)),
-                                            rows_of(element_rows(options.bias))),
-                 function, ": weights must not overlap bias");
+    ROTARY_CHECK(!logits_overlap(w, q) && !logits_overlap(w, k) && !logits_overlap(w, v), function,
+                 ": weights must not overlap q, k or v");
+    ROTARY_CHECK(
+        !has_bias || !rows_overlap(rows_of(element_rows(w)), rows_of(element_rows(options.bias))),
+        function, ": weights must not overlap bias");
   }
   ROTARY_CHECK(options.scale.has_value() || q.extent(2) > 0, function,
                ": q head_dim is 0, so the default scale 1 / sqrt(head_dim) is infinite; ",

@@ -64,7 +64,6 @@ struct batch {
   friend batch negate_even_lanes(batch v) noexcept { return {{-v.lane[0], v.lane[1]}}; }
   friend batch negate_odd_lanes(batch v) noexcept { return {{v.lane[0], -v.lane[1]}}; }
   friend batch swap_pairs(batch v) noexcept { return {{v.lane[1], v.lane[0]}}; }
-
 };
 
 /// A loaded vector kept in one register. GCC and clang otherwise fold the load into each

@@ -36,9 +36,7 @@ struct batch<float> {
     _mm256_maskstore_ps(p, avx2_mask32(n), v);
   }
   friend batch operator*(batch a, batch b) noexcept { return {_mm256_mul_ps(a.v, b.v)}; }
-  friend batch fma(batch a, batch b, batch c) noexcept {
-    return {_mm256_fmadd_ps(a.v, b.v, c.v)};
-  }
+  friend batch fma(batch a, batch b, batch c) noexcept { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {_mm256_fnmadd_ps(a.v, b.v, c.v)};
   }
@@ -69,9 +67,7 @@ struct batch<double> {
     _mm256_maskstore_pd(p, avx2_mask64(n), v);
   }
   friend batch operator*(batch a, batch b) noexcept { return {_mm256_mul_pd(a.v, b.v)}; }
-  friend batch fma(batch a, batch b, batch c) noexcept {
-    return {_mm256_fmadd_pd(a.v, b.v, c.v)};
-  }
+  friend batch fma(batch a, batch b, batch c) noexcept { return {_mm256_fmadd_pd(a.v, b.v, c.v)}; }
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {_mm256_fnmadd_pd(a.v, b.v, c.v)};
   }

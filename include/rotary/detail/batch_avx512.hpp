@@ -28,9 +28,7 @@ struct batch<float> {
     _mm512_mask_storeu_ps(p, mask(n), v);
   }
   friend batch operator*(batch a, batch b) noexcept { return {_mm512_mul_ps(a.v, b.v)}; }
-  friend batch fma(batch a, batch b, batch c) noexcept {
-    return {_mm512_fmadd_ps(a.v, b.v, c.v)};
-  }
+  friend batch fma(batch a, batch b, batch c) noexcept { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {_mm512_fnmadd_ps(a.v, b.v, c.v)};
   }
@@ -45,8 +43,8 @@ struct batch<float> {
         _mm512_xor_si512(_mm512_castps_si512(x.v), _mm512_set1_epi64(0x80000000LL)))};
   }
   friend batch negate_odd_lanes(batch x) noexcept {
-    return {_mm512_castsi512_ps(_mm512_xor_si512(
-        _mm512_castps_si512(x.v), _mm512_set1_epi64(-0x7fffffffffffffffLL - 1)))};
+    return {_mm512_castsi512_ps(
+        _mm512_xor_si512(_mm512_castps_si512(x.v), _mm512_set1_epi64(-0x7fffffffffffffffLL - 1)))};
   }
   // Within each 128-bit lane: (1, 0, 3, 2) = 0b10110001. NOTE: vshufps rather than
   // _mm512_permute_ps, whose GCC 12 header trips -Wmaybe-uninitialized.
@@ -58,9 +56,7 @@ struct batch<double> {
   static constexpr std::ptrdiff_t size = 8;
   __m512d v;
 
-  static __mmask8 mask(std::ptrdiff_t n) noexcept {
-    return static_cast<__mmask8>((1u << n) - 1u);
-  }
+  static __mmask8 mask(std::ptrdiff_t n) noexcept { return static_cast<__mmask8>((1u << n) - 1u); }
   static batch load(const double* p) noexcept { return {_mm512_loadu_pd(p)}; }
   static batch load_partial(const double* p, std::ptrdiff_t n) noexcept {
     return {_mm512_maskz_loadu_pd(mask(n), p)};
@@ -70,9 +66,7 @@ struct batch<double> {
     _mm512_mask_storeu_pd(p, mask(n), v);
   }
   friend batch operator*(batch a, batch b) noexcept { return {_mm512_mul_pd(a.v, b.v)}; }
-  friend batch fma(batch a, batch b, batch c) noexcept {
-    return {_mm512_fmadd_pd(a.v, b.v, c.v)};
-  }
+  friend batch fma(batch a, batch b, batch c) noexcept { return {_mm512_fmadd_pd(a.v, b.v, c.v)}; }
   friend batch fnma(batch a, batch b, batch c) noexcept {
     return {_mm512_fnmadd_pd(a.v, b.v, c.v)};
   }
@@ -83,13 +77,11 @@ struct batch<double> {
   }
   friend batch negate_even_lanes(batch x) noexcept {
     return {_mm512_castsi512_pd(_mm512_xor_si512(
-        _mm512_castpd_si512(x.v),
-        _mm512_setr_epi64(sign64, 0, sign64, 0, sign64, 0, sign64, 0)))};
+        _mm512_castpd_si512(x.v), _mm512_setr_epi64(sign64, 0, sign64, 0, sign64, 0, sign64, 0)))};
   }
   friend batch negate_odd_lanes(batch x) noexcept {
     return {_mm512_castsi512_pd(_mm512_xor_si512(
-        _mm512_castpd_si512(x.v),
-        _mm512_setr_epi64(0, sign64, 0, sign64, 0, sign64, 0, sign64)))};
+        _mm512_castpd_si512(x.v), _mm512_setr_epi64(0, sign64, 0, sign64, 0, sign64, 0, sign64)))};
   }
   // Swap the two doubles of every 128-bit lane: imm bit i selects element i^1.
   friend batch swap_pairs(batch x) noexcept { return {_mm512_shuffle_pd(x.v, x.v, 0x55)}; }

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <utility>
 #include <type_traits>
+#include <utility>
 
 #include "../element_type.hpp"
 #include "../error.hpp"
@@ -109,8 +109,8 @@ void check_view(const char* function, const char* name, const tensor_view<T, Ran
     const std::ptrdiff_t e = v.extent(r), s = v.stride(r);
     empty = empty || e == 0;
     ROTARY_CHECK(checked_mul(count, e == 0 ? 1 : e, count), function, ": ", name,
-                 " has more elements than std::ptrdiff_t holds (extent ", e, " in dimension ",
-                 r, ")");
+                 " has more elements than std::ptrdiff_t holds (extent ", e, " in dimension ", r,
+                 ")");
     add_dimension_reach(function, name, e, s, r, span);
   }
   ROTARY_CHECK(checked_mul(count, head_dim, count), function, ": ", name,
@@ -227,8 +227,8 @@ void check_operand_pair(const char* function, const operand<I1, O1, Rank>& a, op
                         const operand<I2, O2, Rank>& b, operand_names nb) {
   for (std::size_t r = 0; r + 2 < Rank; ++r) {
     ROTARY_CHECK(a.in.extent(r) == b.in.extent(r), function, ": ", na.in, " and ", nb.in,
-                 " must have the same ", extent_name(Rank, r), ", got ", a.in.extent(r),
-                 " and ", b.in.extent(r));
+                 " must have the same ", extent_name(Rank, r), ", got ", a.in.extent(r), " and ",
+                 b.in.extent(r));
   }
   std::ptrdiff_t h = 0, h_kv = 0;
   if (query_key_heads(a, b, h, h_kv)) {
@@ -238,10 +238,10 @@ void check_operand_pair(const char* function, const operand<I1, O1, Rank>& a, op
   }
   ROTARY_CHECK(!views_share_element(a.out, b.out), function, ": ", na.out, " and ", nb.out,
                " share an element");
-  ROTARY_CHECK(!views_share_element(a.out, b.in), function, ": ", na.out, " shares an element with ",
-               nb.in, "; writing one would corrupt the other");
-  ROTARY_CHECK(!views_share_element(b.out, a.in), function, ": ", nb.out, " shares an element with ",
-               na.in, "; writing one would corrupt the other");
+  ROTARY_CHECK(!views_share_element(a.out, b.in), function, ": ", na.out,
+               " shares an element with ", nb.in, "; writing one would corrupt the other");
+  ROTARY_CHECK(!views_share_element(b.out, a.in), function, ": ", nb.out,
+               " shares an element with ", na.in, "; writing one would corrupt the other");
 }
 
 /// The rotated elements [offset, offset + footprint) of every head fit in head_dim.

@@ -146,7 +146,10 @@ bool rotate_contiguous(const execution& ex, const Reader& reader, const position
       kernel(token_run<In, Out, C>{{x + b * seq * token + g.offset, head_dim,
                                     y + b * seq * token + g.offset, head_dim, heads, cos, sin,
                                     scratch.data() + 2 * g.pairs},
-                                   seq, token, token, reader.row_stride()},
+                                   seq,
+                                   token,
+                                   token,
+                                   reader.row_stride()},
              plan);
     }
   };

@@ -14,10 +14,10 @@
 #include "../config.hpp"
 #include "../element_type.hpp"
 #include "../execution.hpp"
+#include "../head_norm.hpp"
 #include "../operand.hpp"
 #include "../pairing.hpp"
 #include "../positions.hpp"
-#include "../head_norm.hpp"
 #include "../query_scale.hpp"
 #include "kernels.hpp"
 #include "scratch.hpp"
@@ -63,7 +63,8 @@ auto rows_for_loop(const operand<I, O, Rank>& op, const slice_geometry& g) noexc
   using In = std::remove_const_t<storage_type_t<I>>;
   using Out = storage_type_t<O>;
   constexpr std::size_t b = Rank == 4 ? 1 : 0;  // index of the token dimension
-  const bool same = static_cast<const void*>(op.in.data()) == static_cast<const void*>(op.out.data());
+  const bool same =
+      static_cast<const void*>(op.in.data()) == static_cast<const void*>(op.out.data());
   const std::ptrdiff_t head_dim = op.in.extent(b + 2);
   return operand_rows<In, Out>{reinterpret_cast<const In*>(op.in.data()),
                                reinterpret_cast<Out*>(op.out.data()),
@@ -137,10 +138,10 @@ inline constexpr std::ptrdiff_t pass_through_chunk_bytes = std::ptrdiff_t{16} * 
 template <pairing P, class In, class Out, class C>
 inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdiff_t b,
                                std::ptrdiff_t s, std::ptrdiff_t n, std::int64_t m,
-                               std::ptrdiff_t& first_head,
-                               std::ptrdiff_t head_begin, std::ptrdiff_t head_end,
-                               const slice_geometry& g, const head_plan& plan, const C* cos,
-                               const C* sin, std::ptrdiff_t row_stride, C* block) noexcept {
+                               std::ptrdiff_t& first_head, std::ptrdiff_t head_begin,
+                               std::ptrdiff_t head_end, const slice_geometry& g,
+                               const head_plan& plan, const C* cos, const C* sin,
+                               std::ptrdiff_t row_stride, C* block) noexcept {
   const operand_rows<In, Out>& op = top.rows;
   const std::ptrdiff_t h0 = head_begin - first_head > 0 ? head_begin - first_head : 0;
   const std::ptrdiff_t h1 = head_end - first_head < op.heads ? head_end - first_head : op.heads;
@@ -154,7 +155,10 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
     top.kernel(token_run<In, Out, C>{{x + t * op.in_token + g.offset, op.in_head,
                                       y + t * op.out_token + g.offset, op.out_head, count,
                                       cos + t * row_stride, sin + t * row_stride, block},
-                                     tokens, op.in_token, op.out_token, row_stride},
+                                     tokens,
+                                     op.in_token,
+                                     op.out_token,
+                                     row_stride},
                plan);
   };
   const bool scaled = top.scale.scale != nullptr;
@@ -180,10 +184,12 @@ inline void rotate_operand_run(const token_operand<In, Out, C>& top, std::ptrdif
         }
       }
       top.kernel_on_out(token_run<Out, Out, C>{{y + t * op.out_token + g.offset, op.out_head,
-                                                y + t * op.out_token + g.offset, op.out_head,
-                                                count, cos + t * row_stride,
-                                                sin + t * row_stride, block},
-                                               tokens, op.out_token, op.out_token, row_stride},
+                                                y + t * op.out_token + g.offset, op.out_head, count,
+                                                cos + t * row_stride, sin + t * row_stride, block},
+                                               tokens,
+                                               op.out_token,
+                                               op.out_token,
+                                               row_stride},
                         plan);
     } else if (op.pass_through && rows_contiguous) {
       // Heads back to back in both views: one copy of each token's heads, then the
@@ -235,12 +241,13 @@ template <class Reader, class = void>
 struct has_token_coefficients : std::false_type {};
 template <class Reader>
 struct has_token_coefficients<
-    Reader, std::void_t<decltype(std::declval<const Reader&>().coefficients_run(
-                std::declval<const positions&>(), std::ptrdiff_t{}, std::ptrdiff_t{},
-                std::int64_t{}, static_cast<typename Reader::value_type*>(nullptr),
-                std::declval<const typename Reader::value_type*&>(),
-                std::declval<const typename Reader::value_type*&>(),
-                std::declval<std::ptrdiff_t&>()))>> : std::true_type {};
+    Reader,
+    std::void_t<decltype(std::declval<const Reader&>().coefficients_run(
+        std::declval<const positions&>(), std::ptrdiff_t{}, std::ptrdiff_t{}, std::int64_t{},
+        static_cast<typename Reader::value_type*>(nullptr),
+        std::declval<const typename Reader::value_type*&>(),
+        std::declval<const typename Reader::value_type*&>(), std::declval<std::ptrdiff_t&>()))>>
+    : std::true_type {};
 
 /// One token's cos/sin from either kind of reader (the reference paths).
 template <class Reader, class C>
@@ -278,8 +285,8 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
   auto rotate_run = [&](std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n, std::int64_t m,
                         const C* cos, const C* sin, std::ptrdiff_t row_stride) {
     std::ptrdiff_t first_head = 0;
-    (rotate_operand_run<P>(ops, b, s, n, m, first_head, head_begin, head_end, g, plan, cos,
-                           sin, row_stride, block),
+    (rotate_operand_run<P>(ops, b, s, n, m, first_head, head_begin, head_end, g, plan, cos, sin,
+                           row_stride, block),
      ...);
   };
   const C* cos = nullptr;
@@ -298,12 +305,12 @@ void rotate_block(const Reader& reader, const positions& pos, std::ptrdiff_t seq
                        }
                      });
   } else if constexpr (has_row_stride<Reader>::value) {
-    pos.for_each_run(seq, token_begin, token_end,
-                     [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n,
-                         std::int64_t m) {
-                       reader.coefficients(m, scratch, cos, sin);
-                       rotate_run(b, s, n, m, cos, sin, reader.row_stride());
-                     });
+    pos.for_each_run(
+        seq, token_begin, token_end,
+        [&](std::ptrdiff_t, std::ptrdiff_t b, std::ptrdiff_t s, std::ptrdiff_t n, std::int64_t m) {
+          reader.coefficients(m, scratch, cos, sin);
+          rotate_run(b, s, n, m, cos, sin, reader.row_stride());
+        });
   } else {
     // Rows computed per token into the scratch: one token per kernel call.
     pos.for_each(seq, token_begin, token_end,

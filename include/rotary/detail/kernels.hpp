@@ -165,7 +165,8 @@ struct row_coefficients {
   B rest_of(const C* row, bool is_sin) const noexcept {
     const std::ptrdiff_t j = plan->whole * N, n = plan->rest;
     if constexpr (P == pairing::interleaved) {
-      C values[static_cast<std::size_t>(N)] = {};  // the n/2 < N/2 values, zero-padded, then expanded
+      C values[static_cast<std::size_t>(N)] =
+          {};  // the n/2 < N/2 values, zero-padded, then expanded
       for (std::ptrdiff_t i = 0; i < n / 2; ++i) values[i] = row[j / 2 + i];
       const B v = B::load_dup(values);
       if (!is_sin) return v;
@@ -226,8 +227,8 @@ inline void rotate_head(const In* x, Out* y, const head_plan& p, const K& k, Who
     // stored after the others.
     const std::ptrdiff_t j = p.width - N;
     if constexpr (interleaved) {
-      const B r = rotate_interleaved_vector(load_lanes(x + j, whole_vector{}), k.cos_last(),
-                                            k.sin_last());
+      const B r =
+          rotate_interleaved_vector(load_lanes(x + j, whole_vector{}), k.cos_last(), k.sin_last());
       for (std::ptrdiff_t v = 0; v < whole; ++v) {
         interleaved_step(x, y, v * N, k.cos_vector(v), k.sin_vector(v), whole_vector{});
       }
@@ -356,8 +357,10 @@ inline void heads_in_registers_of(const token_heads<In, Out, C>& t, const head_p
   const row_coefficients<P, Transpose, C> row{t.cos, t.sin, &p};
   const std::ptrdiff_t j = p.width - N;  // the overlapping last vector, if any
   // Initialized in place (a copy into the array went through the stack with GCC 12).
-  const B c[static_cast<std::size_t>(NV + 1)] = {row.cos_vector(V)..., p.overlap_rest ? row.cos_last() : B{}};
-  const B s[static_cast<std::size_t>(NV + 1)] = {row.sin_vector(V)..., p.overlap_rest ? row.sin_last() : B{}};
+  const B c[static_cast<std::size_t>(NV + 1)] = {row.cos_vector(V)...,
+                                                 p.overlap_rest ? row.cos_last() : B{}};
+  const B s[static_cast<std::size_t>(NV + 1)] = {row.sin_vector(V)...,
+                                                 p.overlap_rest ? row.sin_last() : B{}};
   // Locals: the compiler cannot tell that the heads' stores leave t and p unchanged.
   const In* in = t.in;
   Out* out = t.out;

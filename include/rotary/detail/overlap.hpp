@@ -123,8 +123,10 @@ inline row_set rows_of(const tensor_view<T, Rank>& v) noexcept {
   constexpr std::ptrdiff_t elem = static_cast<std::ptrdiff_t>(sizeof(T));
   bool empty = v.extent(Rank - 1) <= 0;
   for (std::size_t r = 0; r + 1 < Rank; ++r) empty = empty || v.extent(r) <= 0;
-  row_set s{static_cast<const void*>(v.data()), {{{1, 0}, {1, 0}, {1, 0}}},
-            static_cast<int>(Rank - 1), empty ? 0 : v.extent(Rank - 1) * elem};
+  row_set s{static_cast<const void*>(v.data()),
+            {{{1, 0}, {1, 0}, {1, 0}}},
+            static_cast<int>(Rank - 1),
+            empty ? 0 : v.extent(Rank - 1) * elem};
   for (std::size_t r = 0; r + 1 < Rank; ++r) {
     const std::ptrdiff_t n = v.extent(r);
     s.dims[r] = row_dim{n, (!empty && n >= 2) ? v.stride(r) * elem : 0};
@@ -554,8 +556,8 @@ inline tri cross_fast(const cross_form& a, int ja, const cross_form& b, int jb, 
   }
   for (int c = 0; c < count; ++c) {
     const i64 t = t_lo + c;
-    const tri r = split_a ? cross_fast(a, ja + 1, b, jb, d - t * S)
-                          : cross_fast(a, ja, b, jb + 1, d + t * S);
+    const tri r =
+        split_a ? cross_fast(a, ja + 1, b, jb, d - t * S) : cross_fast(a, ja, b, jb + 1, d + t * S);
     if (r == tri::yes) return r;
     if (r == tri::unknown) result = r;
   }
@@ -563,8 +565,7 @@ inline tri cross_fast(const cross_form& a, int ja, const cross_form& b, int jb, 
 }
 
 /// The exact search for the cross test, out of line.
-ROTARY_OVERLAP_NOINLINE inline overlap_result cross_search(const cross_form& a,
-                                                           const cross_form& b,
+ROTARY_OVERLAP_NOINLINE inline overlap_result cross_search(const cross_form& a, const cross_form& b,
                                                            i64 d) noexcept {
   // Exact search: rows a + sum i_j sa_j (width wa) and b + d + sum i'_j sb_j (width wb)
   // meet iff  sum i'_j sb_j - sum i_j sa_j  in [1 - wb - d, wa - 1 - d]. Terms of a have
@@ -590,8 +591,7 @@ inline overlap_result cross_overlap_intersecting(const row_set& ra, const row_se
   // L - (c + suf)); keep span_a + span_b <= 2^61.
   if (ca.span > max_i64 / 4 - cb.span) return {true, overlap_path::too_large, 0};
   // The spans intersect: b.lo - a.lo lies in (-span_b, span_a).
-  const i64 d =
-      cb.lo >= ca.lo ? static_cast<i64>(cb.lo - ca.lo) : -static_cast<i64>(ca.lo - cb.lo);
+  const i64 d = cb.lo >= ca.lo ? static_cast<i64>(cb.lo - ca.lo) : -static_cast<i64>(ca.lo - cb.lo);
   cross_form a, b;
   finish_cross_form(ca, cb, a);
   finish_cross_form(cb, ca, b);

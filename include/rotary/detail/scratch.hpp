@@ -12,7 +12,8 @@ namespace detail {
 template <class C>
 class scratch_buffer {
  public:
-  static constexpr std::size_t inline_capacity = std::size_t{3} * 512;  // 3 rows of rotary_dim <= 512
+  static constexpr std::size_t inline_capacity =
+      std::size_t{3} * 512;  // 3 rows of rotary_dim <= 512
 
   explicit scratch_buffer(std::size_t size) {
     if (size > inline_capacity) heap_ = std::make_unique<C[]>(size);

@@ -43,9 +43,7 @@ struct storage_io;
 template <>
 struct storage_io<float> {
   using batch_type = batch<float>;
-  static batch_type load(const float* p) noexcept {
-    return keep_in_register(batch_type::load(p));
-  }
+  static batch_type load(const float* p) noexcept { return keep_in_register(batch_type::load(p)); }
   static batch_type load_partial(const float* p, std::ptrdiff_t n) noexcept {
     return batch_type::load_partial(p, n);
   }
@@ -58,9 +56,7 @@ struct storage_io<float> {
 template <>
 struct storage_io<double> {
   using batch_type = batch<double>;
-  static batch_type load(const double* p) noexcept {
-    return keep_in_register(batch_type::load(p));
-  }
+  static batch_type load(const double* p) noexcept { return keep_in_register(batch_type::load(p)); }
   static batch_type load_partial(const double* p, std::ptrdiff_t n) noexcept {
     return batch_type::load_partial(p, n);
   }
@@ -132,8 +128,8 @@ inline __m256i avx512_bf16_from_ps(__m512 v) noexcept {
   const __m512i biased = _mm512_add_epi32(x, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7FFF)));
   const __m512i rounded = _mm512_maskz_srli_epi32(avx512_all_lanes, biased, 16);
   const __m512i quiet = _mm512_or_si512(high, _mm512_set1_epi32(0x0040));
-  const __mmask16 nan = _mm512_cmpgt_epi32_mask(
-      _mm512_and_si512(x, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+  const __mmask16 nan = _mm512_cmpgt_epi32_mask(_mm512_and_si512(x, _mm512_set1_epi32(0x7FFFFFFF)),
+                                                _mm512_set1_epi32(0x7F800000));
   const __m512i r = _mm512_mask_blend_epi32(nan, rounded, quiet);
   return _mm512_maskz_cvtepi32_epi16(avx512_all_lanes, r);  // vpmovdw: every lane <= 0xFFFF
 }
@@ -223,8 +219,8 @@ inline __m128i avx2_bf16_from_ps(__m256 v) noexcept {
   // Bytes 2-3 of every 32-bit lane to the low 8 bytes of each 128-bit half, then the two
   // halves' low qwords together.
   const __m256i upper_halves =
-      _mm256_setr_epi8(2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, 2, 3, 6, 7,
-                       10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1);
+      _mm256_setr_epi8(2, 3, 6, 7, 10, 11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, 2, 3, 6, 7, 10,
+                       11, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1);
   const __m256i packed = _mm256_shuffle_epi8(r, upper_halves);
   return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
 }
@@ -251,9 +247,7 @@ inline void avx2_store16_partial(void* p, __m128i h, std::ptrdiff_t n) noexcept 
 template <>
 struct storage_io<bfloat16> {
   using batch_type = batch<float>;
-  static batch_type load(const bfloat16* p) noexcept {
-    return {avx2_ps_from_bf16(avx2_load16(p))};
-  }
+  static batch_type load(const bfloat16* p) noexcept { return {avx2_ps_from_bf16(avx2_load16(p))}; }
   static batch_type load_partial(const bfloat16* p, std::ptrdiff_t n) noexcept {
     return {avx2_ps_from_bf16(avx2_load16_partial(p, n))};
   }

@@ -23,8 +23,8 @@ inline std::ptrdiff_t worker_count(const execution& ex, std::ptrdiff_t elements,
   if (ex.threads <= 1 || units <= 1) return 1;  // the decode path: no division
   std::ptrdiff_t n = ex.threads < units ? ex.threads : units;
   if (ex.min_elements_per_thread > 0) {
-    const std::ptrdiff_t by_work = elements / ex.min_elements_per_thread +
-                                   (elements % ex.min_elements_per_thread != 0);
+    const std::ptrdiff_t by_work =
+        elements / ex.min_elements_per_thread + (elements % ex.min_elements_per_thread != 0);
     n = n < by_work ? n : by_work;
   }
   return n > 1 ? n : 1;
@@ -54,7 +54,7 @@ void run_workers(std::ptrdiff_t n, const Body& body) noexcept {
   }
 #if defined(_OPENMP)
   const long long count = static_cast<long long>(n);
-#pragma omp parallel for num_threads(static_cast<int>(n)) schedule(static, 1)
+#pragma omp parallel for num_threads(static_cast <int>(n)) schedule(static, 1)
   for (long long w = 0; w < count; ++w) body(static_cast<std::ptrdiff_t>(w));
 #else
   std::vector<std::thread> pool;

@@ -29,8 +29,7 @@ std::int64_t check_encoding_input(const char* function, const tensor_view<T, 3>&
                                   std::ptrdiff_t dim, const positions& pos) {
   static_check_element_type<T>();
   for (std::size_t r = 0; r < 3; ++r) {
-    ROTARY_CHECK(x.extent(r) >= 0, function, ": x extent ", r, " must be >= 0, got ",
-                 x.extent(r));
+    ROTARY_CHECK(x.extent(r) >= 0, function, ": x extent ", r, " must be >= 0, got ", x.extent(r));
   }
   ROTARY_CHECK(x.extent(2) == dim, function, ": x has dim (last extent) ", x.extent(2),
                ", the encoding has dim ", dim);

@@ -32,8 +32,8 @@ class learned_position_encoding {
     ROTARY_CHECK(dim > 0, "learned_position_encoding: dim must be > 0, got ", dim);
     // max_positions x dim is computed only once it is known to fit (and so does every
     // position x dim offset below it that row() and add() form).
-    ROTARY_CHECK(static_cast<std::size_t>(max_positions) <= table_.max_size() /
-                                                               static_cast<std::size_t>(dim),
+    ROTARY_CHECK(static_cast<std::size_t>(max_positions) <=
+                     table_.max_size() / static_cast<std::size_t>(dim),
                  "learned_position_encoding: max_positions x dim must fit a std::vector, got ",
                  max_positions, " x ", dim);
     table_.resize(static_cast<std::size_t>(max_positions) * static_cast<std::size_t>(dim));
@@ -66,8 +66,8 @@ class learned_position_encoding {
   void add(tensor_view<T, 3> x, const positions& pos) const {
     static_assert(std::is_same_v<std::remove_const_t<T>, C>,
                   "learned_position_encoding::add: x must have the table's element type");
-    const std::int64_t hi = detail::check_encoding_input("learned_position_encoding::add", x,
-                                                         dim_, pos);
+    const std::int64_t hi =
+        detail::check_encoding_input("learned_position_encoding::add", x, dim_, pos);
     if (x.extent(0) > 0) check_position("learned_position_encoding::add", hi);
     pos.for_each(0, x.extent(0), [&](std::ptrdiff_t t, std::int64_t m) {
       const C* r = table_.data() + m * dim_;

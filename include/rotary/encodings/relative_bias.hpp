@@ -52,7 +52,8 @@ class relative_buckets {
     const std::int64_t per_side = bidirectional ? num_buckets / 2 : num_buckets;
     ROTARY_CHECK(per_side >= 2 && (!bidirectional || num_buckets % 2 == 0),
                  "relative_buckets::t5: num_buckets must be >= 2 (even and >= 4 when "
-                 "bidirectional), got ", num_buckets);
+                 "bidirectional), got ",
+                 num_buckets);
     ROTARY_CHECK(max_distance > per_side / 2, "relative_buckets::t5: max_distance must be > ",
                  per_side / 2, " (the exact range), got ", max_distance);
     return relative_buckets(scheme::t5, num_buckets, max_distance, bidirectional);
@@ -113,11 +114,10 @@ class relative_position_bias {
   using value_type = C;
 
   /// Table initialised deterministically from `seed`, uniform in [-init_scale, init_scale).
-  relative_position_bias(std::ptrdiff_t num_heads, relative_buckets buckets,
-                         std::uint64_t seed = 0, double init_scale = 0.02)
+  relative_position_bias(std::ptrdiff_t num_heads, relative_buckets buckets, std::uint64_t seed = 0,
+                         double init_scale = 0.02)
       : num_heads_(num_heads), buckets_(buckets) {
-    ROTARY_CHECK(num_heads > 0, "relative_position_bias: num_heads must be > 0, got ",
-                 num_heads);
+    ROTARY_CHECK(num_heads > 0, "relative_position_bias: num_heads must be > 0, got ", num_heads);
     const std::ptrdiff_t count = buckets_.count();
     const std::size_t limit = std::min<std::size_t>(
         table_.max_size(), static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()));
@@ -155,8 +155,8 @@ class relative_position_bias {
     constexpr const char* fn = "relative_position_bias::fill";
     ROTARY_CHECK(out.extent(0) == num_heads_, fn, ": out extent 0 (heads) is ", out.extent(0),
                  ", the table has num_heads = ", num_heads_);
-    ROTARY_CHECK(out.extent(1) >= 0 && out.extent(2) >= 0, fn,
-                 ": out extents must be >= 0, got ", out.extent(1), " x ", out.extent(2));
+    ROTARY_CHECK(out.extent(1) >= 0 && out.extent(2) >= 0, fn, ": out extents must be >= 0, got ",
+                 out.extent(1), " x ", out.extent(2));
     ROTARY_CHECK(out.data() != nullptr || out.size() == 0, fn, ": out data must not be null");
     const std::vector<std::int64_t> m = list(fn, q_pos, out.extent(1));
     const std::vector<std::int64_t> n = list(fn, k_pos, out.extent(2));
@@ -165,10 +165,10 @@ class relative_position_bias {
     // Bucketing needs a log: when the distinct distances r in [lo, hi] are not many more
     // than the tokens (consecutive positions), bucket each r once; otherwise (positions
     // far apart) bucket each (query, key) pair. Memory O(num_queries + num_keys) either way.
-    const std::int64_t lo = *std::min_element(n.begin(), n.end()) -
-                            *std::max_element(m.begin(), m.end());
-    const std::int64_t hi = *std::max_element(n.begin(), n.end()) -
-                            *std::min_element(m.begin(), m.end());
+    const std::int64_t lo =
+        *std::min_element(n.begin(), n.end()) - *std::max_element(m.begin(), m.end());
+    const std::int64_t hi =
+        *std::max_element(n.begin(), n.end()) - *std::min_element(m.begin(), m.end());
     const auto distances = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
     const std::uint64_t tokens = static_cast<std::uint64_t>(m.size()) + n.size();
     using U = std::remove_const_t<T>;
@@ -201,7 +201,8 @@ class relative_position_bias {
   static std::vector<std::int64_t> list(const char* fn, const positions& pos, std::ptrdiff_t n) {
     pos.validate(fn, n);
     std::vector<std::int64_t> out(static_cast<std::size_t>(n));
-    pos.for_each(0, n, [&](std::ptrdiff_t t, std::int64_t m) { out[static_cast<std::size_t>(t)] = m; });
+    pos.for_each(0, n,
+                 [&](std::ptrdiff_t t, std::int64_t m) { out[static_cast<std::size_t>(t)] = m; });
     return out;
   }
 

@@ -24,10 +24,10 @@ namespace scaling {
 
 struct llama3_parameters {
   std::ptrdiff_t rotary_dim = 0;
-  double base = default_base;  ///< rope_theta (500000 for Llama 3.1)
-  double factor = 0.0;         ///< 8 for Llama 3.1
-  double low_freq_factor = 0.0;   ///< 1
-  double high_freq_factor = 0.0;  ///< 4
+  double base = default_base;                         ///< rope_theta (500000 for Llama 3.1)
+  double factor = 0.0;                                ///< 8 for Llama 3.1
+  double low_freq_factor = 0.0;                       ///< 1
+  double high_freq_factor = 0.0;                      ///< 4
   std::int64_t original_max_position_embeddings = 0;  ///< 8192
 };
 

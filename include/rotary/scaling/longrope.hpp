@@ -75,8 +75,8 @@ inline scaled_frequencies longrope(const longrope_parameters& p, std::int64_t se
   const std::size_t pairs = static_cast<std::size_t>(p.rotary_dim / 2);
   for (const auto* list : {&p.short_factor, &p.long_factor}) {
     const char* name = list == &p.short_factor ? "short_factor" : "long_factor";
-    ROTARY_CHECK(list->size() == pairs, function, ": ", name,
-                 " must have rotary_dim / 2 = ", pairs, " entries, got ", list->size());
+    ROTARY_CHECK(list->size() == pairs, function, ": ", name, " must have rotary_dim / 2 = ", pairs,
+                 " entries, got ", list->size());
     for (std::size_t i = 0; i < pairs; ++i) {
       ROTARY_CHECK(std::isfinite((*list)[i]) && (*list)[i] > 0.0, function, ": ", name, "[", i,
                    "] must be finite and > 0, got ", (*list)[i]);

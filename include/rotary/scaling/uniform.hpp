@@ -35,12 +35,11 @@ inline double ntk_exponent(const char* function, std::ptrdiff_t rotary_dim) {
   return d / (d - 2.0);
 }
 
-inline scaled_frequencies with_base(const char* function, std::ptrdiff_t rotary_dim,
-                                    double base) {
+inline scaled_frequencies with_base(const char* function, std::ptrdiff_t rotary_dim, double base) {
   rotary::detail::check_base(function, base);
   scaled_frequencies r;
-  r.inv_freq = rotary::detail::power_frequencies(rotary_dim / 2, static_cast<double>(rotary_dim),
-                                                 base);
+  r.inv_freq =
+      rotary::detail::power_frequencies(rotary_dim / 2, static_cast<double>(rotary_dim), base);
   return r;
 }
 }  // namespace detail
@@ -86,8 +85,7 @@ inline scaled_frequencies ntk_alpha(std::ptrdiff_t rotary_dim, double base, doub
 /// The frequencies depend on seq_len: keys cached under one length were rotated with
 /// another base (README: dynamic NTK and the KV cache).
 inline scaled_frequencies dynamic_ntk(std::ptrdiff_t rotary_dim, double base, double factor,
-                                      std::int64_t max_position_embeddings,
-                                      std::int64_t seq_len) {
+                                      std::int64_t max_position_embeddings, std::int64_t seq_len) {
   constexpr const char* function = "scaling::dynamic_ntk";
   rotary::detail::check_rotary_dim(function, rotary_dim);
   rotary::detail::check_positive_finite(function, "factor", factor);

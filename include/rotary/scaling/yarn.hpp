@@ -39,16 +39,17 @@ namespace scaling {
 /// YaRN's parameters as a config holds them (rope_scaling / rope_parameters keys).
 struct yarn_parameters {
   std::ptrdiff_t rotary_dim = 0;
-  double base = default_base;                       ///< rope_theta
-  std::optional<double> factor;                     ///< missing: max / original_max
-  std::int64_t max_position_embeddings = 0;         ///< the config's top level
-  std::optional<std::int64_t> original_max_position_embeddings;  ///< missing: max_position_embeddings
-  double beta_fast = 0.0;                           ///< 0 or missing: 32 (HF: `or 32`)
-  double beta_slow = 0.0;                           ///< 0 or missing: 1
+  double base = default_base;                ///< rope_theta
+  std::optional<double> factor;              ///< missing: max / original_max
+  std::int64_t max_position_embeddings = 0;  ///< the config's top level
+  std::optional<std::int64_t>
+      original_max_position_embeddings;  ///< missing: max_position_embeddings
+  double beta_fast = 0.0;                ///< 0 or missing: 32 (HF: `or 32`)
+  double beta_slow = 0.0;                ///< 0 or missing: 1
   bool truncate = true;
-  std::optional<double> attention_factor;           ///< given: the cos/sin factor as is
-  double mscale = 0.0;                              ///< 0 = not set
-  double mscale_all_dim = 0.0;                      ///< 0 = not set
+  std::optional<double> attention_factor;  ///< given: the cos/sin factor as is
+  double mscale = 0.0;                     ///< 0 = not set
+  double mscale_all_dim = 0.0;             ///< 0 = not set
 };
 
 namespace detail {
@@ -62,11 +63,13 @@ inline double yarn_mscale(double s, double m) noexcept {
 inline double yarn_factor(const yarn_parameters& p) {
   constexpr const char* function = "scaling::yarn";
   ROTARY_CHECK(p.max_position_embeddings >= 1 || (p.factor && p.original_max_position_embeddings),
-               function, ": max_position_embeddings must be >= 1 when factor or "
-               "original_max_position_embeddings is missing, got ", p.max_position_embeddings);
-  const double original = static_cast<double>(
-      p.original_max_position_embeddings ? *p.original_max_position_embeddings
-                                         : p.max_position_embeddings);
+               function,
+               ": max_position_embeddings must be >= 1 when factor or "
+               "original_max_position_embeddings is missing, got ",
+               p.max_position_embeddings);
+  const double original =
+      static_cast<double>(p.original_max_position_embeddings ? *p.original_max_position_embeddings
+                                                             : p.max_position_embeddings);
   return p.factor ? *p.factor : static_cast<double>(p.max_position_embeddings) / original;
 }
 
@@ -96,9 +99,9 @@ inline scaled_frequencies yarn(const yarn_parameters& p) {
                ": mscale_all_dim must be finite and >= 0 (0: not set), got ", p.mscale_all_dim);
 
   const double d = static_cast<double>(p.rotary_dim);
-  const double original = static_cast<double>(
-      p.original_max_position_embeddings ? *p.original_max_position_embeddings
-                                         : p.max_position_embeddings);
+  const double original =
+      static_cast<double>(p.original_max_position_embeddings ? *p.original_max_position_embeddings
+                                                             : p.max_position_embeddings);
   const double beta_fast = p.beta_fast != 0.0 ? p.beta_fast : 32.0;
   const double beta_slow = p.beta_slow != 0.0 ? p.beta_slow : 1.0;
   const double two_pi = 6.283185307179586476925286766559;
@@ -127,7 +130,8 @@ inline scaled_frequencies yarn(const yarn_parameters& p) {
   if (p.attention_factor) {
     r.attention_factor = *p.attention_factor;
   } else if (p.mscale != 0.0 && p.mscale_all_dim != 0.0) {
-    r.attention_factor = detail::yarn_mscale(s, p.mscale) / detail::yarn_mscale(s, p.mscale_all_dim);
+    r.attention_factor =
+        detail::yarn_mscale(s, p.mscale) / detail::yarn_mscale(s, p.mscale_all_dim);
   } else {
     r.attention_factor = detail::yarn_mscale(s, 1.0);
   }

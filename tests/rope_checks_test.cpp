@@ -761,3 +761,130 @@ TEST(RopeChecks, FloatInBfloat16OutSameBytes) {
 }
 
 }  // namespace
+
+// Found by tests/fuzz/rope_fuzz.cpp: a bfloat16 input and a float16 output over the same
+// bytes (same element size, address and strides) were taken as one in-place view, so the
+// elements outside the rotated slice kept their bfloat16 bits in the float16 output, where
+// rotate_reference converts them. Views of different storage types are never the same view:
+// they share elements, and the overlap rule refuses them, on the contiguous fast path (whole
+// heads rotated) and on the general path (partial rotary) alike.
+TEST(RopeChecks, Bfloat16InFloat16OutSameBytes) {
+  const rotary::cos_sin_table<float> table(4, 16);
+  std::vector<std::uint16_t> buf(2 * 2 * 8);
+  for (std::size_t i = 0; i < buf.size(); ++i) {
+    buf[i] = rotary::bfloat16(1.5f + static_cast<float>(i)).bits;
+  }
+  const std::vector<std::uint16_t> before = buf;
+  const rotary::tensor_view<const rotary::bfloat16, 3> in(
+      reinterpret_cast<const rotary::bfloat16*>(buf.data()), {2, 2, 8});
+  const rotary::tensor_view<rotary::float16, 3> out(reinterpret_cast<rotary::float16*>(buf.data()),
+                                                    {2, 2, 8});
+  const rotary::tensor_view<const rotary::bfloat16, 3> in4(
+      reinterpret_cast<const rotary::bfloat16*>(buf.data()), {2, 2, 4}, {16, 8, 1});
+  const rotary::tensor_view<rotary::float16, 3> out4(reinterpret_cast<rotary::float16*>(buf.data()),
+                                                     {2, 2, 4}, {16, 8, 1});
+  for (const pairing p : {pairing::interleaved, pairing::half_split}) {
+    SCOPED_TRACE(rotary::to_string(p));
+    const rotary::rope partial(table, p, {2});  // elements 0, 1, 6, 7 pass through
+    auto partial_call = [&] { partial.forward(in, out, kPos3); };
+    EXPECT_ROPE_ERROR(rotary::invalid_argument, partial_call, "rope::forward", "in and out",
+                      "share no element", "overlap");
+    auto as_key = [&] { partial.forward(rotary::key(in, out), kPos3); };
+    EXPECT_ROPE_ERROR(rotary::invalid_argument, as_key, "rope::forward", "k_in and k_out", "overlap");
+    const rotary::rope whole(table, p);  // head_dim 4 = rotary_dim: the contiguous path's form
+    auto whole_call = [&] { whole.forward(in4, out4, kPos3); };
+    EXPECT_ROPE_ERROR(rotary::invalid_argument, whole_call, "rope::forward", "in and out", "overlap");
+    const rotary::tensor_view<const rotary::bfloat16, 3> dense(
+        reinterpret_cast<const rotary::bfloat16*>(buf.data()), {2, 2, 4});
+    const rotary::tensor_view<rotary::float16, 3> dense_out(
+        reinterpret_cast<rotary::float16*>(buf.data()), {2, 2, 4});
+    auto contiguous_call = [&] { whole.forward(dense, dense_out, kPos3); };
+    EXPECT_ROPE_ERROR(rotary::invalid_argument, contiguous_call, "rope::forward", "overlap");
+    auto reference = [&] {
+      rotary::rotate_reference(partial, rotary::direction::forward, in, out, kPos3);
+    };
+    EXPECT_ROPE_ERROR(rotary::invalid_argument, reference, "rotate_reference", "overlap");
+    EXPECT_TRUE(unchanged(buf, before));
+  }
+  // The same storage type over the same bytes stays in place, const or not.
+  std::vector<rotary::bfloat16> x(16);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = rotary::bfloat16(1.0f + static_cast<float>(i));
+  const rotary::rope r(table, pairing::half_split, {2});
+  EXPECT_NO_THROW(r.forward(rotary::tensor_view<const rotary::bfloat16, 3>(x.data(), {2, 1, 8}),
+                            rotary::tensor_view<rotary::bfloat16, 3>(x.data(), {2, 1, 8}), kPos3));
+}
+
+// Found by tests/fuzz/rope_fuzz.cpp under UBSan: the stride of a dimension of extent 1 is
+// never used to reach an element, so a view of one token may have any token stride (and a
+// cos_sin_view of one row any row stride); the kernels' token loop stepped its pointers once
+// more after the last token, and a step of PTRDIFF_MAX elements overflowed the pointer
+// arithmetic (undefined behaviour: the clang ASan + UBSan stage of .ci/run fails this test
+// without the fix). The results are those of the same call with the usual strides.
+TEST(RopeChecks, OneTokenWithAnyTokenStride) {
+  const rotary::cos_sin_table<float> table(8, 16);
+  std::vector<float> in = rotary_test::random_vector<float>(2 * 8, 21);
+  for (const pairing p : {pairing::interleaved, pairing::half_split}) {
+    const rotary::rope r(table, p);
+    std::vector<float> expected(2 * 8, 0.0f);
+    r.forward(cview3(in.data(), {1, 2, 8}), view3(expected.data(), {1, 2, 8}), kPos3);
+    for (const std::ptrdiff_t stride : {kPtrdiffMax, kPtrdiffMin, kPtrdiffMax / 2 + 1}) {
+      SCOPED_TRACE(stride);
+      std::vector<float> out(2 * 8, 0.0f);
+      const cview3 x(in.data(), {1, 2, 8}, {stride, 8, 1});
+      r.forward(x, view3(out.data(), {1, 2, 8}, {stride, 8, 1}), kPos3);  // out of place
+      EXPECT_TRUE(unchanged(out, expected));
+      std::vector<float> y = in;  // in place, q and k
+      std::vector<float> k = in;
+      r.forward(rotary::query(view3(y.data(), {1, 2, 8}, {stride, 8, 1})),
+                rotary::key(view3(k.data(), {1, 1, 8}, {stride, stride, 1})), kPos3);
+      EXPECT_TRUE(unchanged(y, expected));
+      EXPECT_TRUE(rotary_test::bitwise_equal(k[7], expected[7]));
+      // rank 4: batch and seq of one
+      std::vector<float> out4(2 * 8, 0.0f);
+      r.forward(cview4(in.data(), {1, 1, 2, 8}, {stride, stride, 8, 1}),
+                view4(out4.data(), {1, 1, 2, 8}, {stride, stride, 8, 1}), kPos3);
+      EXPECT_TRUE(unchanged(out4, expected));
+    }
+    // A caller's cache of one row, with a row stride nothing reads (rows x stride fits).
+    const std::vector<float> row = {1.0f, 1.0f, 1.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+    const rotary::cos_sin_view<const float> one_row(row.data(), row.data() + 4, 1, 8, kPtrdiffMax);
+    const rotary::rope identity(one_row, p);  // position 0: cos 1, sin 0
+    std::vector<float> z = in;
+    identity.forward(view3(z.data(), {1, 2, 8}), rotary::positions::from_offset(0));
+    EXPECT_TRUE(unchanged(z, in));
+  }
+}
+
+// Found by tests/fuzz/rope_fuzz.cpp: a view with tokens but no heads still has positions,
+// and the rope checks them against the table (out_of_range past its end); rotate_reference,
+// which makes the same checks as the rope, returned before that check for 0 heads and
+// accepted the call.
+TEST(RopeChecks, TokensWithoutHeadsPastTheTable) {
+  const rotary::cos_sin_table<float> table(8, 0);
+  const rotary::rope r(table, pairing::interleaved);
+  std::vector<float> buf = sentinel(16);
+  const std::vector<float> before = buf;
+  const rotary::positions pos = rotary::positions::from_offset(0);
+  auto rope_call = [&] { r.forward(cview3(buf.data(), {1, 0, 8}), view3(buf.data() + 8, {1, 0, 8}), pos); };
+  EXPECT_ROPE_ERROR(rotary::out_of_range, rope_call, "rope::forward", "position 0", "rows = 0");
+  auto reference = [&] {
+    rotary::rotate_reference(r, rotary::direction::forward, cview3(buf.data(), {1, 0, 8}),
+                             view3(buf.data() + 8, {1, 0, 8}), pos);
+  };
+  EXPECT_ROPE_ERROR(rotary::out_of_range, reference, "rotate_reference", "position 0", "rows = 0");
+  // xPos: the output type's range is checked the same way (a float16 output, far from c)
+  const rotary::xpos_angles<float> xpos(rotary::rope_frequencies(8), rotary::xpos_role::query, 0.0);
+  const rotary::rope rx(xpos, pairing::interleaved);
+  std::vector<rotary::float16> half(8);
+  const rotary::positions far = rotary::positions::from_offset(10000);
+  auto xpos_rope = [&] {
+    rx.forward(cview3(buf.data(), {1, 0, 8}), rotary::tensor_view<rotary::float16, 3>(half.data(), {1, 0, 8}), far);
+  };
+  EXPECT_ROPE_ERROR(rotary::out_of_range, xpos_rope, "rope::forward", "float16");
+  auto xpos_reference = [&] {
+    rotary::rotate_reference(rx, rotary::direction::forward, cview3(buf.data(), {1, 0, 8}),
+                             rotary::tensor_view<rotary::float16, 3>(half.data(), {1, 0, 8}), far);
+  };
+  EXPECT_ROPE_ERROR(rotary::out_of_range, xpos_reference, "rotate_reference", "float16");
+  EXPECT_TRUE(unchanged(buf, before));
+}

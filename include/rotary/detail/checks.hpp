@@ -134,10 +134,25 @@ bool is_empty(const tensor_view<T, Rank>& v) noexcept {
   return false;
 }
 
-/// The same memory, strides and element size: an in-place operand.
+/// The type a view's elements are stored as (the element type itself for types rotary
+/// does not rotate, e.g. the permute functions' weights).
+template <class T, bool = element_traits<std::remove_const_t<T>>::supported>
+struct stored_as {
+  using type = std::remove_const_t<T>;
+};
+template <class T>
+struct stored_as<T, true> {
+  using type = typename element_traits<std::remove_const_t<T>>::storage_type;
+};
+
+/// The same memory, strides and storage type: an in-place operand.
+/// NOTE: the same storage type, not only the same element size: the kernels leave an in-place
+/// operand's pass-through elements as they are, so a bfloat16 input and a float16 output over
+/// the same bytes would keep bfloat16 bits in the float16 output (rotate_reference converts
+/// them). Such views are two views that share elements, refused as any overlap is.
 template <class A, class B, std::size_t Rank>
 bool same_view(const tensor_view<A, Rank>& a, const tensor_view<B, Rank>& b) noexcept {
-  return sizeof(A) == sizeof(B) &&
+  return std::is_same_v<typename stored_as<A>::type, typename stored_as<B>::type> &&
          static_cast<const void*>(a.data()) == static_cast<const void*>(b.data()) &&
          a.strides() == b.strides();
 }

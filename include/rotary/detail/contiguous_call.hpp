@@ -79,7 +79,9 @@ inline bool contiguous_operand_of(const operand<I, O, Rank>& op, const slice_geo
   c.in = contiguous_span(op.in, in_bytes);
   c.out = contiguous_span(op.out, out_bytes);
   const bool in_place = c.in.first == c.out.first;
-  if (in_place && sizeof(In) != sizeof(Out)) return false;
+  // In place means the same storage type (checks.hpp: same_view); other views over the same
+  // bytes overlap, and the general path says so.
+  if (in_place && !std::is_same_v<In, Out>) return false;
   if (!in_place && spans_meet(c.in, c.out)) return false;  // overlap: the general path says so
   const std::ptrdiff_t head_dim = op.in.extent(Rank - 1);
   if (g.end(P) > head_dim) return false;

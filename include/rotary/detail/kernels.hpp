@@ -315,17 +315,26 @@ template <auto OneToken, class In, class Out, class C>
 void over_tokens(const token_run<In, Out, C>& r, const head_plan& p) noexcept {
   token_heads<In, Out, C> t = r.first;
   const std::ptrdiff_t row_bytes = p.pairs * static_cast<std::ptrdiff_t>(sizeof(C));
-  const std::ptrdiff_t ahead = row_prefetch_distance * r.row_stride;
+  // NOTE: strides are only multiplied and added where they reach an element: a stride that
+  // never does may be anything (a view of one token, a cos_sin_view of one row), and one more
+  // step by PTRDIFF_MAX elements, or 4 of them for the prefetch, would overflow (undefined
+  // behaviour, found by tests/fuzz/rope_fuzz.cpp under UBSan). So the pointers step between
+  // tokens, never past the last one, and the prefetch distance exists only for runs that
+  // have the row it points at.
+  const std::ptrdiff_t ahead =
+      r.tokens > row_prefetch_distance ? row_prefetch_distance * r.row_stride : 0;
   for (std::ptrdiff_t i = 0; i < r.tokens; ++i) {
+    if (i != 0) {
+      t.in += r.in_token_stride;
+      t.out += r.out_token_stride;
+      t.cos += r.row_stride;
+      t.sin += r.row_stride;
+    }
     if (i + row_prefetch_distance < r.tokens) {
       prefetch_range(t.cos + ahead, row_bytes);
       prefetch_range(t.sin + ahead, row_bytes);
     }
     OneToken(t, p);
-    t.in += r.in_token_stride;
-    t.out += r.out_token_stride;
-    t.cos += r.row_stride;
-    t.sin += r.row_stride;
   }
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rotary/rerotate.hpp>
 #include <rotary/rotary.hpp>
 
 #include "test_util.hpp"
@@ -173,6 +174,39 @@ TEST_F(ErrorsTest, NaNFrequency) {
 TEST_F(ErrorsTest, InfiniteFrequency) {
   auto call = [] { rotary::on_the_fly_angles<float> a(std::vector<double>{kInf, 1.0}); };
   ROTARY_EXPECT_THROW(call, rotary::invalid_argument, "frequencies[0]", "finite", "inf");
+}
+
+// Found by tests/fuzz/rope_fuzz.cpp: a finite frequency past 2^32 (here from scaling::linear
+// with a factor of 1e-300) was accepted, and its "exact" cos and sin were not: at 1e300 they
+// had magnitudes of 1e249. Every source and map refuses |theta| > max_frequency = 2^32, the
+// range where the angles are exact; 2^32 itself still gives unit vectors.
+TEST_F(ErrorsTest, FrequencyPastMaxFrequency) {
+  const rotary::scaled_frequencies f = rotary::scaling::linear(8, 1e4, 1e-300);
+  constexpr double k2p32 = 0x1p32;  // rotary::max_frequency
+  ASSERT_GT(f.inv_freq[0], k2p32);
+  auto table_call = [&] { rotary::cos_sin_table<float> t(f, 4); };
+  ROTARY_EXPECT_THROW(table_call, rotary::invalid_argument, "cos_sin_table", "frequencies[0]",
+                      "2^32", "max_frequency");
+  auto on_the_fly = [] { rotary::on_the_fly_angles<double> a(std::vector<double>{1.0, -0x1p33}); };
+  ROTARY_EXPECT_THROW(on_the_fly, rotary::invalid_argument, "on_the_fly_angles", "frequencies[1]",
+                      "max_frequency");
+  auto map = [] { (void)rotary::axis_map(2, {0, 1}, {1e20, 1.0}); };
+  ROTARY_EXPECT_THROW(map, rotary::invalid_argument, "axis_map", "frequencies[0]", "max_frequency");
+  auto xpos = [] {
+    rotary::xpos_angles<float> x(std::vector<double>{1.0, 1e300}, rotary::xpos_role::query, 0.0);
+  };
+  ROTARY_EXPECT_THROW(xpos, rotary::invalid_argument, "xpos_angles", "frequencies[1]",
+                      "max_frequency");
+  rotary::scaled_frequencies to = f;
+  to.inv_freq.assign(4, 1.0);
+  auto rerotation = [&] { (void)rotary::rerotation(f, to); };
+  ROTARY_EXPECT_THROW(rerotation, rotary::invalid_argument, "rerotation", "max_frequency");
+  // The limit itself is accepted, and its rows are cos and sin.
+  const rotary::cos_sin_table<double> edge(std::vector<double>{k2p32, -1.0}, 3);
+  for (std::ptrdiff_t m = 0; m < 3; ++m) {
+    const double c = edge.data()[4 * m], s = edge.data()[4 * m + 2];
+    EXPECT_NEAR(c * c + s * s, 1.0, 1e-15) << m;
+  }
 }
 
 // ---- tables and views ---------------------------------------------------------------------

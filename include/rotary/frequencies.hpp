@@ -18,6 +18,14 @@ inline constexpr double default_base = 10000.0;
 /// read from a corrupt config, and is rejected before it becomes an allocation.
 inline constexpr std::ptrdiff_t max_rotary_dim = std::ptrdiff_t{1} << 20;
 
+/// The largest |theta_i| a frequency may have: 2^32 radians per position. Up to it every
+/// angle m theta_i is reduced exactly for any int64 m (detail/exact_angle.hpp, within
+/// 1.5 x 2^-53); past it the reduction's error grows as 2^-122 |theta|, and from about 2^100
+/// on the "cos" and "sin" it gives leave the unit circle (at 1e300: magnitudes of 1e249, found
+/// by tests/fuzz/rope_fuzz.cpp). RoPE's frequencies are at most a few radians per position:
+/// a larger one is a broken parameter (e.g. scaling::linear with a factor of 1e-300).
+inline constexpr double max_frequency = 0x1p32;
+
 namespace detail {
 
 /// Checks a rotary dimension passed to `function` as the parameter `name` ("rotary_dim", or
@@ -46,6 +54,10 @@ inline void check_frequencies(const char* function, const std::vector<double>& t
                " values (max_rotary_dim / 2 pairs), got ", theta.size());
   for (std::size_t i = 0; i < theta.size(); ++i) {
     ROTARY_CHECK(std::isfinite(theta[i]), function, ": frequencies[", i, "] must be finite, got ",
+                 theta[i]);
+    ROTARY_CHECK(std::fabs(theta[i]) <= max_frequency, function, ": frequencies[", i,
+                 "] must be at most 2^32 (max_frequency) in magnitude, where the angles are "
+                 "exact, got ",
                  theta[i]);
   }
 }

@@ -894,3 +894,23 @@ TEST(RopeChecks, TokensWithoutHeadsPastTheTable) {
   EXPECT_ROPE_ERROR(rotary::out_of_range, xpos_reference, "rotate_reference", "float16");
   EXPECT_TRUE(unchanged(buf, before));
 }
+
+// Found by tests/fuzz/rope_fuzz.cpp under UBSan: the position of a packed sequence's first
+// token was computed as (t + start) - cu_seqlens[k], which overflows int64 for a later
+// sequence whose start is near INT64_MAX although every position fits (undefined behaviour:
+// the clang ASan + UBSan stage of .ci/run fails this test without the fix). The positions
+// are those of the same tokens given as ids.
+TEST(RopeChecks, PackedLaterSequenceStartingNearInt64Max) {
+  const rotary::on_the_fly_angles<float> fly(8);
+  const rotary::rope r(fly, pairing::interleaved);
+  const std::int32_t cu[] = {0, 2, 4};
+  const std::int64_t starts[] = {5, kInt64Max - 1};  // tokens 2, 3 at MAX - 1, MAX
+  const std::int64_t ids[] = {5, 6, kInt64Max - 1, kInt64Max};
+  const std::vector<float> in = rotary_test::random_vector<float>(4 * 2 * 8, 31);
+  std::vector<float> packed(in.size()), by_ids(in.size());
+  r.forward(cview3(in.data(), {4, 2, 8}), view3(packed.data(), {4, 2, 8}),
+            rotary::positions::packed(cu, 3, starts, 2));
+  r.forward(cview3(in.data(), {4, 2, 8}), view3(by_ids.data(), {4, 2, 8}),
+            rotary::positions::from_ids(ids, 4));
+  EXPECT_TRUE(unchanged(packed, by_ids));
+}

@@ -300,7 +300,10 @@ class positions {
       for (std::ptrdiff_t t = begin, k = lo; t < end; ++k) {
         const std::ptrdiff_t run_end = std::min<std::ptrdiff_t>(cu_seqlens_[k + 1], end);
         if (run_end <= t) continue;  // an empty sequence
-        f(t, std::ptrdiff_t{0}, t, run_end - t, t + packed_start(k) - cu_seqlens_[k]);
+        // NOTE: start + (t - cu[k]), not (t + start) - cu[k]: validate() bounds
+        // start + length - 1, and t + start alone may overflow int64 for a start near
+        // INT64_MAX (undefined behaviour, found by tests/fuzz/rope_fuzz.cpp under UBSan).
+        f(t, std::ptrdiff_t{0}, t, run_end - t, packed_start(k) + (t - cu_seqlens_[k]));
         t = run_end;
       }
       return;

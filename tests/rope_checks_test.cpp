@@ -847,10 +847,19 @@ TEST(RopeChecks, OneTokenWithAnyTokenStride) {
       EXPECT_TRUE(unchanged(out4, expected));
     }
     // A caller's cache of one row, with a row stride nothing reads (rows x stride fits).
-    // cos 1, sin 0, filled at run time. NOTE: built from a brace list instead (contents known
-    // at compile time), g++ 12 -O2 -march=native gives a wrong rotation here with the SLP
-    // vectorizer on (right with -fno-tree-slp-vectorize, with clang, and under ASan); open,
-    // not reduced yet (see the fuzzer's notes).
+    // cos 1, sin 0, filled at run time. NOTE: not from a brace list: g++ 12.2 with
+    // -mavx512f at -O2 stores the constant {1, 1, 1, 1, 0, 0, 0, 0} as eight ones (a
+    // vpbroadcastd over the whole ymm; a GCC bug, not rotary's: see the README's Compiler
+    // notes). Its reproducer, without rotary:
+    //   #include <cstdio>
+    //   #include <vector>
+    //   __attribute__((noinline)) void show(const float* p) {
+    //     for (int i = 0; i < 8; ++i) std::printf("%g ", p[i]);
+    //   }
+    //   int main() {
+    //     const std::vector<float> row = {1, 1, 1, 1, 0, 0, 0, 0};
+    //     show(row.data());  // g++-12 -O2 -mavx512f: 1 1 1 1 1 1 1 1
+    //   }
     std::vector<float> row(8, 0.0f);
     std::fill(row.begin(), row.begin() + 4, rotary_test::opaque(1.0f));
     const rotary::cos_sin_view<const float> one_row(row.data(), row.data() + 4, 1, 8, kPtrdiffMax);

@@ -523,6 +523,20 @@ TEST(MultiAxisRope, BadPositionsThrowBeforeAnythingIsWritten) {
   rotary_test::expect_error(
       [&] { r.forward(v, positions::axes_major(static_cast<const std::int32_t*>(nullptr), 3, 2)); },
       "multi-axis positions must not be null");
+  rotary_test::expect_error(
+      [&] { r.forward(v, positions::axes_major(static_cast<const double*>(nullptr), 3, 2)); },
+      "multi-axis positions must not be null");
+  // Found by tests/fuzz/rope_fuzz.cpp: null fractional positions were taken for integer ones
+  // (the kind was told by the double pointer), so their token count went unchecked: a view
+  // of 0 tokens accepted a count of -1.
+  std::vector<float> none;
+  const auto empty = rotary_test::view3(none, 0, 1, 16);
+  const auto* no_doubles = static_cast<const double*>(nullptr);
+  rotary_test::expect_error(
+      [&] { r.forward(empty, positions::multi_axis(no_doubles, 3, -1, 0, 1)); },
+      "rope::forward: multi-axis positions cover -1 tokens, expected num_tokens = 0");
+  EXPECT_TRUE(positions::multi_axis(no_doubles, 3, 0, 0, 1).is_fractional());
+  r.forward(empty, positions::multi_axis(no_doubles, 3, 0, 0, 1));  // 0 tokens: null is fine
   // A 1-D source takes no multi-axis positions; nor do the other entry points.
   rotary::cos_sin_table<float> table(16, 8);
   const std::int32_t ok[6] = {0, 1, 2, 3, 4, 5};

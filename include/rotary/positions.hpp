@@ -156,6 +156,7 @@ class positions {
     p.axis_stride_ = axis_stride;
     p.token_stride_ = token_stride;
     if constexpr (std::is_same_v<T, double>) {
+      p.fractional_ = true;
       p.real_ = data;
       p.real_count_ = tokens;
     } else {
@@ -179,7 +180,7 @@ class positions {
   /// tokens exist).
   positions tokens(std::ptrdiff_t begin, std::ptrdiff_t count) const noexcept {
     positions p = *this;
-    if (real_ != nullptr) {
+    if (fractional_) {
       p.real_ = real_ + begin * token_stride_;
       p.real_count_ = count;
     } else {
@@ -190,7 +191,7 @@ class positions {
   /// The number of position axes: 1 except for multi-axis positions.
   std::ptrdiff_t axes() const noexcept { return kind_ == kind::axes ? axes_ : 1; }
   /// Multi-axis positions given as doubles.
-  bool is_fractional() const noexcept { return kind_ == kind::axes && real_ != nullptr; }
+  bool is_fractional() const noexcept { return kind_ == kind::axes && fractional_; }
   /// Token t's position on axis k (integer multi-axis positions). \pre validated.
   std::int64_t axis_position(std::ptrdiff_t t, std::ptrdiff_t k) const noexcept {
     return array_[t * token_stride_ + k * axis_stride_];
@@ -391,7 +392,7 @@ class positions {
   }
 
   void validate_axes_data(const char* function, std::ptrdiff_t tokens, range& r) const {
-    const bool real = real_ != nullptr;
+    const bool real = fractional_;  // NOTE: not real_ != nullptr: null doubles are checked too
     const std::ptrdiff_t count = real ? real_count_ : array_.size();
     const void* data = real ? static_cast<const void*>(real_) : array_.data();
     ROTARY_CHECK(axes_ >= 1, function, ": multi-axis positions must have >= 1 axis, got ", axes_);
@@ -429,6 +430,7 @@ class positions {
   kind kind_ = kind::offset;
   std::ptrdiff_t axes_ = 1;
   std::ptrdiff_t axis_stride_ = 0, token_stride_ = 0;
+  bool fractional_ = false;  ///< multi-axis positions given as doubles (real_, real_count_)
   const double* real_ = nullptr;
   std::ptrdiff_t real_count_ = 0;
   bool packed_starts_ = false;
